@@ -1,0 +1,51 @@
+# The module unloads cleanly, also while a process holds the device open,
+# and survives 50 unload/reload cycles (vm-run fails the run on any kernel
+# warning, oops or leak report these produce).
+. "$(dirname "$0")/../lib.sh"
+netdev=${SMLX_NETDEV:?vm-run exports the netdev}
+ko=$SMLX_BUILD/kernel/smlx.ko
+
+add_link() { rdma link add "$SMLX_DEV" type smlx netdev "$netdev" || fail "rdma link add"; }
+wait_active() {
+	for _ in $(seq 50); do
+		grep -q ACTIVE "/sys/class/infiniband/$SMLX_DEV/ports/1/state" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "port did not become active"
+}
+
+# A process holds a context, a PD and an ODP MR while we unload.
+fifo=$(mktemp -u); mkfifo "$fifo"
+"$SMLX_TESTBIN/hold_device" <"$fifo" >/tmp/hold.out 2>&1 &
+holder=$!
+exec 9>"$fifo"
+for _ in $(seq 50); do grep -q holding /tmp/hold.out && break; sleep 0.1; done
+grep -q holding /tmp/hold.out || { cat /tmp/hold.out; fail "holder did not start"; }
+if rmmod smlx 2>/tmp/rmmod.err; then
+	echo "module unloaded under an open context (disassociated)"
+	gone_ok=1
+else
+	cat /tmp/rmmod.err
+	grep -q "in use" /tmp/rmmod.err || fail "rmmod failed without saying why"
+	gone_ok=0
+fi
+exec 9>&-
+wait $holder; rc=$?
+cat /tmp/hold.out
+[ $rc = 0 ] || fail "holder exited $rc"
+if [ $gone_ok = 0 ]; then rmmod smlx || fail "rmmod after the holder exited"; fi
+lsmod | grep -q '^smlx ' && fail "module still loaded"
+
+for i in $(seq 50); do
+	insmod "$ko" || fail "insmod cycle $i"
+	add_link
+	[ "$i" = 1 ] && wait_active
+	rdma link delete "$SMLX_DEV" || fail "rdma link delete cycle $i"
+	rmmod smlx || fail "rmmod cycle $i"
+done
+echo "50 unload/reload cycles done"
+
+# Leave the guest as vm-run set it up.
+insmod "$ko" || fail "final insmod"
+add_link
+wait_active

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Minimal assertion helpers for the programs run inside the VM.  A failed
+ * check prints where and why and makes the program exit non-zero; each
+ * program reports one line per sub-test so the serial log tells what broke.
+ */
+#ifndef SMLX_TEST_CHECK_H
+#define SMLX_TEST_CHECK_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern int check_failures;
+
+#define CHECK(cond, ...)                                                      \
+	do {                                                                  \
+		if (!(cond)) {                                                \
+			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__,         \
+				__LINE__, #cond);                             \
+			fprintf(stderr, __VA_ARGS__);                         \
+			fprintf(stderr, "\n");                                \
+			check_failures++;                                     \
+		}                                                             \
+	} while (0)
+
+/* Verbs return either NULL + errno or a positive errno; normalise both. */
+#define CHECK_ERRNO(got, want, what)                                          \
+	CHECK((got) == (want), "%s: expected %s (%d), got %s (%d)", what,     \
+	      strerror(want), want, strerror(got), got)
+
+#define SUBTEST(name) printf("-- %s\n", name)
+
+static inline int check_finish(const char *prog)
+{
+	if (check_failures) {
+		printf("%s: %d check(s) failed\n", prog, check_failures);
+		return 1;
+	}
+	printf("%s: all checks passed\n", prog);
+	return 0;
+}
+
+#endif
