@@ -56,4 +56,44 @@ struct smlx_alloc_pd_resp {
 	__u32 reserved;
 };
 
+/*
+ * Queues (formats in smlx-queue.h).  For each ring the kernel returns where
+ * to mmap it and its geometry; the provider never chooses sizes itself.
+ */
+struct smlx_ring_info {
+	__u64 mmap_offset;
+	__u32 mmap_size;	/* bytes, including the struct smlx_ring header */
+	__u32 num_slots;
+	__u32 stride;
+	__u32 reserved;
+};
+
+struct smlx_create_cq_resp {
+	struct smlx_ring_info ring;
+	__u32 cqn;
+	__u32 reserved;
+};
+
+struct smlx_resize_cq_resp {
+	struct smlx_ring_info ring;	/* the new ring; the old one is unmapped */
+};
+
+struct smlx_create_qp_resp {
+	struct smlx_ring_info sq;
+	struct smlx_ring_info rq;	/* mmap_size 0: none (SRQ or XRC target) */
+	__u32 qpn;
+	__u32 max_inline_data;
+};
+
+struct smlx_create_srq_resp {
+	struct smlx_ring_info ring;
+	__u32 srqn;
+	__u32 reserved;
+};
+
+struct smlx_create_ah_resp {
+	__u32 ah_num;		/* what UD send WQEs carry */
+	__u32 reserved;
+};
+
 #endif /* SMLX_ABI_USER_H */
