@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * ODP memory for smlx, written against the kernel's hmm and mmu interval
+ * notifier APIs (it deliberately does not use ib_uverbs' ib_umem_odp).
+ *
+ * Faulting follows the interval notifier protocol: sample the sequence,
+ * run hmm_range_fault() into a private scratch array with no lock held,
+ * then take umem_mutex and publish the result only if no invalidation ran
+ * in between.  Publishing under the mutex, instead of letting hmm write the
+ * entries in place, means a reader holding the mutex never sees an entry
+ * that an invalidation has already retired.
+ */
+#include <linux/hmm.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/overflow.h>
+#include <linux/pid.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <rdma/ib_verbs.h>
+
+#include "smlx_limits.h"
+#include "smlx_umem_odp.h"
+
+/* hmm_range_fault() runs over at most one leaf (2 MiB) per call. */
+#define SMLX_ODP_FAULT_MAX_PAGES	SMLX_ODP_LEAF_ENTRIES
+
+static inline unsigned long smlx_odp_page_index(u64 va)
+{
+	return va >> PAGE_SHIFT;
+}
+
+static inline unsigned long smlx_odp_leaf_index(unsigned long page_index)
+{
+	return page_index >> SMLX_ODP_LEAF_SHIFT;
+}
+
+static inline unsigned long smlx_odp_leaf_slot(unsigned long page_index)
+{
+	return page_index & (SMLX_ODP_LEAF_ENTRIES - 1);
+}
+
+static void smlx_odp_clear_entry(struct smlx_umem_odp *odp, u64 *slot)
+{
+	u64 entry = *slot;
+	struct page *page;
+
+	if (!(entry & SMLX_ODP_PAGE_READ))
+		return;
+	/*
+	 * The device may have written through a writable entry.  The page
+	 * lock is not held here (notifiers run with and without it); the
+	 * mapping cannot go away underneath us because the invalidation that
+	 * removes it is waiting for, or holding, umem_mutex.
+	 */
+	if (entry & SMLX_ODP_PAGE_WRITE) {
+		page = pfn_to_page(PHYS_PFN(entry & PAGE_MASK));
+		set_page_dirty(compound_head(page));
+	}
+	WRITE_ONCE(*slot, 0);
+	odp->npages--;
+}
+
+/**
+ * smlx_umem_odp_unmap_range - retire every entry in [start, end)
+ * @odp: an explicit ODP umem or an implicit child
+ * @start: user VA, any alignment
+ * @end: exclusive user VA
+ *
+ * Called with umem_mutex held.  Never allocates, so it is safe from the
+ * invalidation callback, including under reclaim.
+ */
+void smlx_umem_odp_unmap_range(struct smlx_umem_odp *odp, u64 start, u64 end)
+{
+	unsigned long first, last, leaf_idx, idx;
+	u64 *leaf;
+
+	lockdep_assert_held(&odp->umem_mutex);
+
+	start = max(start, odp->start);
+	end = min(end, odp->end);
+	if (start >= end || !odp->npages)
+		return;
+
+	first = smlx_odp_page_index(start);
+	last = smlx_odp_page_index(end - 1);
+	xa_for_each_range(&odp->leaves, leaf_idx, leaf,
+			  smlx_odp_leaf_index(first),
+			  smlx_odp_leaf_index(last)) {
+		unsigned long leaf_first = leaf_idx << SMLX_ODP_LEAF_SHIFT;
+		unsigned long from = max(first, leaf_first);
+		unsigned long to = min(last, leaf_first + SMLX_ODP_LEAF_ENTRIES - 1);
+
+		for (idx = from; idx <= to && odp->npages; idx++)
+			smlx_odp_clear_entry(odp, &leaf[smlx_odp_leaf_slot(idx)]);
+	}
+}
+
+/**
+ * smlx_umem_odp_entry - the entry for the page holding @user_va
+ * @odp: an explicit ODP umem or an implicit child
+ * @user_va: address inside the umem
+ *
+ * Called with umem_mutex held; the result stays valid until it is dropped.
+ * Returns 0 for an absent page.
+ */
+u64 smlx_umem_odp_entry(struct smlx_umem_odp *odp, u64 user_va)
+{
+	unsigned long idx = smlx_odp_page_index(user_va);
+	u64 *leaf;
+
+	lockdep_assert_held(&odp->umem_mutex);
+
+	if (user_va < odp->start || user_va >= odp->end)
+		return 0;
+	leaf = xa_load(&odp->leaves, smlx_odp_leaf_index(idx));
+	return leaf ? READ_ONCE(leaf[smlx_odp_leaf_slot(idx)]) : 0;
+}
+
+static bool smlx_umem_odp_invalidate(struct mmu_interval_notifier *mni,
+				     const struct mmu_notifier_range *range,
+				     unsigned long cur_seq)
+{
+	struct smlx_umem_odp *odp =
+		container_of(mni, struct smlx_umem_odp, notifier);
+	unsigned long before;
+
+	/* The OOM reaper cannot wait for us; tell it to come back later. */
+	if (!mmu_notifier_range_blockable(range))
+		return false;
+
+	mutex_lock(&odp->umem_mutex);
+	mmu_interval_set_seq(mni, cur_seq);
+	before = odp->npages;
+	smlx_umem_odp_unmap_range(odp, range->start, range->end);
+	if (before != odp->npages)
+		atomic64_add(before - odp->npages, &odp->invalidated_pages);
+	mutex_unlock(&odp->umem_mutex);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops smlx_umem_odp_notifier_ops = {
+	.invalidate = smlx_umem_odp_invalidate,
+};
+
+static void smlx_umem_odp_init_common(struct smlx_umem_odp *odp,
+				      struct mm_struct *mm, struct pid *tgid,
+				      bool writable)
+{
+	odp->mm = mm;
+	mmgrab(mm);
+	odp->tgid = get_pid(tgid);
+	odp->writable = writable;
+	odp->page_shift = PAGE_SHIFT;
+	mutex_init(&odp->umem_mutex);
+	xa_init(&odp->leaves);
+	xa_init(&odp->children);
+	atomic64_set(&odp->faulted_pages, 0);
+	atomic64_set(&odp->invalidated_pages, 0);
+
+	/*
+	 * umem_mutex is taken by invalidations that reclaim triggers: teach
+	 * lockdep now, so an allocation under the mutex is reported at once
+	 * rather than deadlocking some day under memory pressure.
+	 */
+	fs_reclaim_acquire(GFP_KERNEL);
+	mutex_lock(&odp->umem_mutex);
+	mutex_unlock(&odp->umem_mutex);
+	fs_reclaim_release(GFP_KERNEL);
+}
+
+static void smlx_umem_odp_free(struct smlx_umem_odp *odp)
+{
+	unsigned long idx;
+	u64 *leaf;
+
+	xa_for_each(&odp->leaves, idx, leaf)
+		free_page((unsigned long)leaf);
+	xa_destroy(&odp->leaves);
+	xa_destroy(&odp->children);
+	mutex_destroy(&odp->umem_mutex);
+	put_pid(odp->tgid);
+	mmdrop(odp->mm);
+	kfree(odp);
+}
+
+/*
+ * Range [addr, addr + length) checked, aligned to the page size in use and
+ * covered by a new interval notifier in @mm.  The caller holds a user
+ * reference on @mm (mmu notifier registration needs a live mm).
+ */
+static struct smlx_umem_odp *
+smlx_umem_odp_create(struct mm_struct *mm, struct pid *tgid, u64 addr,
+		     u64 length, bool writable, bool hugetlb)
+{
+	unsigned int page_shift = hugetlb ? HPAGE_SHIFT : PAGE_SHIFT;
+	struct smlx_umem_odp *odp;
+	u64 start, end;
+	int ret;
+
+	if (!length || check_add_overflow(addr, length, &end))
+		return ERR_PTR(-EINVAL);
+	start = ALIGN_DOWN(addr, 1ULL << page_shift);
+	end = ALIGN(end, 1ULL << page_shift);
+	if (end <= start)	/* aligning up wrapped past the top */
+		return ERR_PTR(-EINVAL);
+
+	odp = kzalloc(sizeof(*odp), GFP_KERNEL);
+	if (!odp)
+		return ERR_PTR(-ENOMEM);
+	smlx_umem_odp_init_common(odp, mm, tgid, writable);
+	odp->page_shift = page_shift;
+	odp->start = start;
+	odp->end = end;
+
+	ret = mmu_interval_notifier_insert(&odp->notifier, mm, start,
+					   end - start,
+					   &smlx_umem_odp_notifier_ops);
+	if (ret) {
+		smlx_umem_odp_free(odp);
+		return ERR_PTR(ret);
+	}
+	return odp;
+}
+
+/**
+ * smlx_umem_odp_get - ODP umem for [addr, addr + length) of the caller
+ * @addr: user VA
+ * @length: bytes, not zero
+ * @access: IB_ACCESS_* of the MR; must include IB_ACCESS_ON_DEMAND
+ *
+ * Records the caller's mm and process and watches the range; touches,
+ * faults and pins nothing.
+ */
+struct smlx_umem_odp *smlx_umem_odp_get(u64 addr, u64 length, int access)
+{
+	struct smlx_umem_odp *odp;
+	struct pid *tgid;
+
+	if (!(access & IB_ACCESS_ON_DEMAND) || !current->mm)
+		return ERR_PTR(-EINVAL);
+
+	tgid = get_task_pid(current->group_leader, PIDTYPE_PID);
+	odp = smlx_umem_odp_create(current->mm, tgid, addr, length,
+				   ib_access_writable(access),
+				   access & IB_ACCESS_HUGETLB);
+	put_pid(tgid);
+	return odp;
+}
+
+/**
+ * smlx_umem_odp_alloc_implicit - parent of an implicit ODP MR
+ * @access: IB_ACCESS_* of the MR; must include IB_ACCESS_ON_DEMAND
+ *
+ * The parent spans the whole address space but has no notifier and no
+ * entries: each chunk the device touches gets its own child umem.
+ */
+struct smlx_umem_odp *smlx_umem_odp_alloc_implicit(int access)
+{
+	struct smlx_umem_odp *odp;
+	struct pid *tgid;
+
+	if (!(access & IB_ACCESS_ON_DEMAND) || !current->mm)
+		return ERR_PTR(-EINVAL);
+	/* Children are sized in small pages; huge pages are not tracked. */
+	if (access & IB_ACCESS_HUGETLB)
+		return ERR_PTR(-EINVAL);
+
+	odp = kzalloc(sizeof(*odp), GFP_KERNEL);
+	if (!odp)
+		return ERR_PTR(-ENOMEM);
+	tgid = get_task_pid(current->group_leader, PIDTYPE_PID);
+	smlx_umem_odp_init_common(odp, current->mm, tgid,
+				  ib_access_writable(access));
+	put_pid(tgid);
+	odp->is_implicit = true;
+	odp->start = 0;
+	odp->end = U64_MAX;
+	return odp;
+}
+
+/**
+ * smlx_umem_odp_alloc_child - child of an implicit parent
+ * @parent: implicit parent
+ * @addr: chunk start in the parent's mm
+ * @length: chunk length
+ *
+ * May run in a worker, so the parent's mm is used, not current's.  The
+ * caller publishes the child in parent->children; release of the parent
+ * releases every child still there.
+ */
+struct smlx_umem_odp *smlx_umem_odp_alloc_child(struct smlx_umem_odp *parent,
+						 u64 addr, u64 length)
+{
+	struct smlx_umem_odp *odp;
+
+	if (WARN_ON(!parent->is_implicit))
+		return ERR_PTR(-EINVAL);
+	if (!mmget_not_zero(parent->mm))
+		return ERR_PTR(-EFAULT);
+	odp = smlx_umem_odp_create(parent->mm, parent->tgid, addr, length,
+				   parent->writable, false);
+	mmput(parent->mm);
+	if (!IS_ERR(odp))
+		odp->parent = parent;
+	return odp;
+}
+
+/**
+ * smlx_umem_odp_release - tear down an ODP umem
+ * @odp: umem no fault can reach any more
+ *
+ * Retires every entry (dirtying written pages), stops watching the range
+ * and frees everything, children of an implicit parent included.
+ */
+void smlx_umem_odp_release(struct smlx_umem_odp *odp)
+{
+	struct smlx_umem_odp *child;
+	unsigned long idx;
+
+	if (odp->is_implicit) {
+		xa_for_each(&odp->children, idx, child) {
+			xa_erase(&odp->children, idx);
+			smlx_umem_odp_release(child);
+		}
+	} else {
+		mutex_lock(&odp->umem_mutex);
+		smlx_umem_odp_unmap_range(odp, odp->start, odp->end);
+		mutex_unlock(&odp->umem_mutex);
+		mmu_interval_notifier_remove(&odp->notifier);
+	}
+	smlx_umem_odp_free(odp);
+}
+
+/* Makes sure the leaf for @leaf_idx exists; sleeps, so never under the mutex. */
+static int smlx_odp_ensure_leaf(struct smlx_umem_odp *odp,
+				unsigned long leaf_idx)
+{
+	unsigned long page;
+	int ret;
+
+	if (xa_load(&odp->leaves, leaf_idx))
+		return 0;
+	page = get_zeroed_page(GFP_KERNEL);
+	if (!page)
+		return -ENOMEM;
+	ret = xa_insert(&odp->leaves, leaf_idx, (void *)page, GFP_KERNEL);
+	if (ret) {
+		free_page(page);
+		/* Another fault added it first. */
+		if (ret == -EBUSY)
+			return 0;
+	}
+	return ret;
+}
+
+static u64 smlx_odp_make_entry(struct smlx_umem_odp *odp, unsigned long hmm_pfn)
+{
+	u64 entry = PFN_PHYS(hmm_pfn & ~HMM_PFN_FLAGS) | SMLX_ODP_PAGE_READ;
+
+	if ((hmm_pfn & HMM_PFN_WRITE) && odp->writable)
+		entry |= SMLX_ODP_PAGE_WRITE;
+	return entry;
+}
+
+/*
+ * Publishes the hmm result under umem_mutex.  Returns 0, or -EINVAL when a
+ * HUGETLB umem meets a page mapped smaller than its page size.
+ */
+static int smlx_odp_publish(struct smlx_umem_odp *odp, u64 start,
+			    const unsigned long *pfns, unsigned long npages)
+{
+	unsigned long first = smlx_odp_page_index(start);
+	unsigned int min_order = odp->page_shift - PAGE_SHIFT;
+	unsigned long i, added = 0;
+	u64 *leaf;
+
+	lockdep_assert_held(&odp->umem_mutex);
+
+	for (i = 0; i < npages; i++) {
+		if ((pfns[i] & HMM_PFN_VALID) && !(pfns[i] & HMM_PFN_ERROR) &&
+		    hmm_pfn_to_map_order(pfns[i]) < min_order)
+			return -EINVAL;
+	}
+
+	leaf = xa_load(&odp->leaves, smlx_odp_leaf_index(first));
+	if (WARN_ON_ONCE(!leaf))
+		return -EINVAL;
+	for (i = 0; i < npages; i++) {
+		u64 *slot = &leaf[smlx_odp_leaf_slot(first + i)];
+
+		/* A snapshot leaves pages that are not present alone. */
+		if (!(pfns[i] & HMM_PFN_VALID) || (pfns[i] & HMM_PFN_ERROR))
+			continue;
+		if (!(*slot & SMLX_ODP_PAGE_READ)) {
+			odp->npages++;
+			added++;
+		}
+		WRITE_ONCE(*slot, smlx_odp_make_entry(odp, pfns[i]));
+	}
+	atomic64_add(added, &odp->faulted_pages);
+	return 0;
+}
+
+/**
+ * smlx_umem_odp_map_and_lock - mirror part of a range and lock the umem
+ * @odp: an explicit ODP umem or an implicit child
+ * @user_va: first address wanted
+ * @bcnt: bytes wanted from @user_va
+ * @access_mask: SMLX_ODP_PAGE_READ, optionally with SMLX_ODP_PAGE_WRITE
+ * @fault: fault pages in (true), or only mirror what is present (false)
+ *
+ * Works on the pages from ALIGN_DOWN(@user_va, 1 << page_shift) on, at
+ * most one leaf (2 MiB) per call.  On success returns how many pages it
+ * handled, with umem_mutex held: the entries stay valid until the caller
+ * unlocks.  With @fault every handled page is present afterwards (writable
+ * if WRITE was asked); a snapshot may leave holes.  On error returns a
+ * negative errno with the mutex not held: -EFAULT outside the umem or no
+ * VMA, -EPERM for a write to a read-only umem, -EINVAL when the owner's mm
+ * is gone or a HUGETLB umem meets small pages, -EBUSY when invalidations
+ * kept racing us for HMM_RANGE_DEFAULT_TIMEOUT.
+ */
+int smlx_umem_odp_map_and_lock(struct smlx_umem_odp *odp, u64 user_va,
+			       u64 bcnt, u64 access_mask, bool fault)
+{
+	struct hmm_range range = {};
+	unsigned long timeout, npages;
+	unsigned long *pfns;
+	u64 start, end, leaf_end;
+	int ret;
+
+	if (odp->is_implicit || !bcnt ||
+	    (access_mask & ~SMLX_ODP_PAGE_PERMS) ||
+	    !(access_mask & SMLX_ODP_PAGE_READ))
+		return -EINVAL;
+	if (user_va < odp->start || check_add_overflow(user_va, bcnt, &end) ||
+	    end > odp->end)
+		return -EFAULT;
+	if ((access_mask & SMLX_ODP_PAGE_WRITE) && !odp->writable)
+		return -EPERM;
+
+	start = ALIGN_DOWN(user_va, 1ULL << odp->page_shift);
+	end = ALIGN(end, 1ULL << odp->page_shift);
+	leaf_end = ALIGN_DOWN(start, PAGE_SIZE << SMLX_ODP_LEAF_SHIFT) +
+		   (PAGE_SIZE << SMLX_ODP_LEAF_SHIFT);
+	end = min(end, leaf_end);
+	npages = (end - start) >> PAGE_SHIFT;
+
+	ret = smlx_odp_ensure_leaf(odp, smlx_odp_leaf_index(smlx_odp_page_index(start)));
+	if (ret)
+		return ret;
+	pfns = kmalloc_array(npages, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns)
+		return -ENOMEM;
+
+	range.notifier = &odp->notifier;
+	range.start = start;
+	range.end = end;
+	range.hmm_pfns = pfns;
+	if (fault) {
+		range.default_flags = HMM_PFN_REQ_FAULT;
+		if (access_mask & SMLX_ODP_PAGE_WRITE)
+			range.default_flags |= HMM_PFN_REQ_WRITE;
+	}
+
+	timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	for (;;) {
+		/* The owner has exited: nothing left to mirror. */
+		if (!mmget_not_zero(odp->mm)) {
+			ret = -EINVAL;
+			goto out_free;
+		}
+		range.notifier_seq = mmu_interval_read_begin(&odp->notifier);
+		mmap_read_lock(odp->mm);
+		ret = hmm_range_fault(&range);
+		mmap_read_unlock(odp->mm);
+		/*
+		 * Dropped before umem_mutex is taken: the last mmput() tears
+		 * the mm down, which invalidates, which takes umem_mutex.
+		 */
+		mmput(odp->mm);
+		if (ret == -EBUSY && !time_after(jiffies, timeout))
+			continue;
+		if (ret)
+			goto out_free;
+
+		mutex_lock(&odp->umem_mutex);
+		if (!mmu_interval_read_retry(&odp->notifier,
+					     range.notifier_seq))
+			break;
+		mutex_unlock(&odp->umem_mutex);
+	}
+
+	ret = smlx_odp_publish(odp, start, pfns, npages);
+	if (ret)
+		mutex_unlock(&odp->umem_mutex);
+	else
+		ret = npages;
+out_free:
+	kfree(pfns);
+	return ret;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * smlx's own On-Demand Paging memory: a user range mirrored page by page
+ * through hmm_range_fault() and kept coherent by an mmu interval notifier.
+ * Nothing is pinned; a page is usable by the device only while its entry
+ * is present and only under umem_mutex, which invalidation also takes.
+ */
+#ifndef SMLX_UMEM_ODP_H
+#define SMLX_UMEM_ODP_H
+
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/xarray.h>
+#include <linux/types.h>
+
+/*
+ * One u64 per 4 KiB page: the physical address of the page with the
+ * device's permissions in the low bits.  An entry without READ is absent.
+ */
+#define SMLX_ODP_PAGE_READ	BIT_ULL(0)
+#define SMLX_ODP_PAGE_WRITE	BIT_ULL(1)
+#define SMLX_ODP_PAGE_PERMS	(SMLX_ODP_PAGE_READ | SMLX_ODP_PAGE_WRITE)
+
+/*
+ * Entries live in leaves of one page each (512 entries, 2 MiB of address
+ * space), found through an xarray indexed by the leaf's position in the
+ * address space.  A registration allocates no leaf at all; faults add the
+ * leaves they need, so the memory used follows what the device touched and
+ * not the size of the MR: a 64 GiB MR with 1 MiB in use costs one leaf.
+ */
+#define SMLX_ODP_LEAF_SHIFT	(PAGE_SHIFT - 3)
+#define SMLX_ODP_LEAF_ENTRIES	(1UL << SMLX_ODP_LEAF_SHIFT)
+
+struct smlx_umem_odp {
+	/* Covers [start, end) in the owner's mm; not inserted for implicit. */
+	struct mmu_interval_notifier notifier;
+	struct mm_struct *mm;		/* mmgrab()ed: may outlive the process */
+	struct pid *tgid;		/* the registering process */
+	u64 start;			/* aligned down to 1 << page_shift */
+	u64 end;			/* exclusive, aligned up */
+	unsigned int page_shift;	/* PAGE_SHIFT, or HPAGE_SHIFT for HUGETLB */
+	bool writable;
+	bool is_implicit;
+
+	/*
+	 * Serialises "check the notifier sequence and publish entries" in the
+	 * fault path against invalidation, and every reader of the entries.
+	 * Invalidation can come from reclaim: no allocation that may recurse
+	 * into reclaim is allowed while it is held.
+	 */
+	struct mutex umem_mutex;
+	struct xarray leaves;		/* leaf index -> u64[SMLX_ODP_LEAF_ENTRIES] */
+	unsigned long npages;		/* present entries, under umem_mutex */
+
+	/* Implicit parent: one child per 1 << SMLX_ODP_CHUNK_SHIFT bytes. */
+	struct xarray children;		/* chunk index -> struct smlx_umem_odp */
+	struct smlx_umem_odp *parent;	/* set on children */
+
+	/* Counters for rdma stat; pages, not events, as mlx5. */
+	atomic64_t faulted_pages;
+	atomic64_t invalidated_pages;
+};
+
+struct smlx_umem_odp *smlx_umem_odp_get(u64 addr, u64 length, int access);
+struct smlx_umem_odp *smlx_umem_odp_alloc_implicit(int access);
+struct smlx_umem_odp *smlx_umem_odp_alloc_child(struct smlx_umem_odp *parent,
+						 u64 addr, u64 length);
+void smlx_umem_odp_release(struct smlx_umem_odp *odp);
+
+int smlx_umem_odp_map_and_lock(struct smlx_umem_odp *odp, u64 user_va,
+			       u64 bcnt, u64 access_mask, bool fault);
+void smlx_umem_odp_unmap_range(struct smlx_umem_odp *odp, u64 start, u64 end);
+u64 smlx_umem_odp_entry(struct smlx_umem_odp *odp, u64 user_va);
+
+#endif /* SMLX_UMEM_ODP_H */
