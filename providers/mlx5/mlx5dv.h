@@ -75,6 +75,25 @@ extern "C" {
 #define mlx5dv_port				mlx5_ib_uapi_query_port
 #define mlx5dv_reg				mlx5_ib_uapi_reg
 
+/* Resource types of mlx5 objects in the kernel's rdma resource tracking. */
+#define MLX5DV_RES_TYPE_QP	((uint64_t)RDMA_DRIVER_MLX5 << 32 | 1)
+#define MLX5DV_RES_TYPE_RWQ	((uint64_t)RDMA_DRIVER_MLX5 << 32 | 2)
+#define MLX5DV_RES_TYPE_DBR	((uint64_t)RDMA_DRIVER_MLX5 << 32 | 3)
+#define MLX5DV_RES_TYPE_SRQ	((uint64_t)RDMA_DRIVER_MLX5 << 32 | 4)
+#define MLX5DV_RES_TYPE_CQ	((uint64_t)RDMA_DRIVER_MLX5 << 32 | 5)
+
+/* Doorbell record slots of a QP (mlx5dv_qp.dbrec[]). */
+enum {
+	MLX5_RCV_DBR	= 0,
+	MLX5_SND_DBR	= 1,
+};
+
+/* mmap commands for mlx5 UAR pages. */
+enum {
+	MLX5_MMAP_GET_REGULAR_PAGES_CMD	= 0,
+	MLX5_MMAP_GET_NC_PAGES_CMD	= 3,
+};
+
 /* ------------------------------------------------------------------ */
 /* Device and context                                                  */
 /* ------------------------------------------------------------------ */
