@@ -129,6 +129,12 @@ int smlx_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 		   struct ibv_send_wr **bad_wr);
 int smlx_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		   struct ibv_recv_wr **bad_wr);
+/*
+ * Writes one receive WQE for @wr into @ring's slot @index; EINVAL if it
+ * has more than @max_sge SGEs.  Shared by the RQ and SRQ posting paths.
+ */
+int smlx_write_recv_wqe(struct smlx_mapped_ring *ring, uint32_t index,
+			const struct ibv_recv_wr *wr, uint32_t max_sge);
 
 /* srq.c */
 struct ibv_srq *smlx_create_srq(struct ibv_pd *pd,
@@ -142,12 +148,6 @@ int smlx_destroy_srq(struct ibv_srq *ibsrq);
 int smlx_get_srq_num(struct ibv_srq *ibsrq, uint32_t *srq_num);
 int smlx_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,
 		       struct ibv_recv_wr **bad_wr);
-/*
- * Writes one receive WQE for @wr into @ring's slot @index; EINVAL if it
- * has more than @max_sge SGEs.  Shared by the RQ and SRQ posting paths.
- */
-int smlx_write_recv_wqe(struct smlx_mapped_ring *ring, uint32_t index,
-			const struct ibv_recv_wr *wr, uint32_t max_sge);
 
 /* ah.c */
 struct ibv_ah *smlx_create_ah(struct ibv_pd *pd, struct ibv_ah_attr *attr);
