@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 
 #include "smlx.h"
+#include "queues.h"
 
 static const struct verbs_device_ops smlx_dev_ops;
 
@@ -137,10 +138,7 @@ static const struct verbs_context_ops smlx_ctx_ops = {
 	.query_device_ex = smlx_query_device_ex,
 	.query_port = smlx_query_port,
 	.reg_mr = smlx_reg_mr,
-	/*
-	 * CQ, QP, SRQ and AH verbs are not implemented yet; libibverbs
-	 * answers them with EOPNOTSUPP until they are set here.
-	 */
+	/* CQ, QP, SRQ, AH and XRCD verbs: smlx_queue_ops (queues.c). */
 };
 
 static int smlx_map_status_page(struct smlx_context *ctx, int cmd_fd,
@@ -208,6 +206,7 @@ static struct verbs_context *smlx_alloc_context(struct ibv_device *ibdev,
 	}
 
 	verbs_set_ops(&ctx->vctx, &smlx_ctx_ops);
+	verbs_set_ops(&ctx->vctx, &smlx_queue_ops);
 	return &ctx->vctx;
 
 err_unmap:
