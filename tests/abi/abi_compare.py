@@ -8,7 +8,10 @@ bookworm's libibverbs-dev, rdma-core 44.0). Each build prints sizeof/offsetof
 of every listed struct and member and the value of every listed constant; the
 outputs must be identical. Our output is also checked against the numbers in
 rdma-core-44-offsets.txt, and the prototypes of the exported functions (via
-gcc -aux-info) must match the distribution's.
+gcc -aux-info) must match the distribution's. Finally inline_verbs_probe.c,
+which drives the header-inline verbs against recording stubs, must print the
+same trace with both header sets (at -O0 and -O2, since ibv_reg_mr's choice
+depends on __builtin_constant_p).
 
 A missing libibverbs-dev is a failure, never a skip: without it nothing is
 compared.
@@ -124,6 +127,36 @@ def check_header_origin(headers, ours, our_dirs):
             raise AbiFailure(f"our probe used {verbs[0]}, not our header")
     elif not from_system:
         raise AbiFailure(f"system probe used {verbs[0]}, not {SYSTEM_VERBS_H}")
+
+
+def compare_inline_behaviour(cc, src, workdir, include_dirs):
+    """Traces of the inline-verbs probe must agree for both header sets."""
+    problems = []
+    for opt in ("-O0", "-O2"):
+        traces = {}
+        for tag, dirs, strict in (("ours", include_dirs, True),
+                                  ("rdma-core44", [], False)):
+            exe = os.path.join(workdir, f"inline_{tag}{opt}")
+            cmd = [cc, "-std=gnu11", opt, "-Wall", "-Wextra"]
+            if strict:
+                cmd.append("-Werror")
+            for d in dirs:
+                cmd += ["-I", d]
+            run(cmd + [src, "-o", exe], f"compiling the {tag} inline probe")
+            traces[tag] = run([exe], f"running the {tag} inline probe")
+            with open(exe + ".txt", "w") as f:
+                f.write(traces[tag])
+        a = traces["ours"].splitlines()
+        b = traces["rdma-core44"].splitlines()
+        if not a:
+            problems.append(f"{opt}: the inline probe printed nothing")
+        for i in range(max(len(a), len(b))):
+            x = a[i] if i < len(a) else "<missing>"
+            y = b[i] if i < len(b) else "<missing>"
+            if x != y:
+                problems.append(f"{opt} line {i + 1}: ours '{x}' vs "
+                                f"rdma-core '{y}'")
+    return problems
 
 
 def diff_outputs(ours, system):
@@ -253,6 +286,8 @@ def main():
     ap.add_argument("--reference", required=True)
     ap.add_argument("--include", action="append", required=True,
                     help="our include directory (repeatable)")
+    ap.add_argument("--inline-probe", required=True,
+                    help="inline_verbs_probe.c")
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
     args = ap.parse_args()
@@ -302,10 +337,16 @@ def main():
             print(f"PROTOTYPE: {p}")
         failures += len(proto_problems)
 
+        inline_problems = compare_inline_behaviour(
+            args.cc, args.inline_probe, args.workdir, args.include)
+        for p in inline_problems:
+            print(f"INLINE VERB: {p}")
+        failures += len(inline_problems)
+
         nfacts = len(ours.splitlines())
         print(f"abi: {len(items)} items, {nfacts} facts compared with "
               f"rdma-core 44, {nproto} prototypes, {len(exported)} exported "
-              f"functions checked")
+              f"functions, inline-verb traces at -O0/-O2 checked")
         if failures:
             print(f"abi: FAILED with {failures} difference(s)")
             return 1
