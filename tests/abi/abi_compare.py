@@ -159,6 +159,46 @@ def compare_inline_behaviour(cc, src, workdir, include_dirs):
     return problems
 
 
+def strip_c_comments(text):
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    return re.sub(r"//[^\n]*", " ", text)
+
+
+def system_definitions():
+    """Struct/union tags, enum constants and object-like macros that
+    rdma-core 44's public headers define."""
+    names = []
+    for header in PROBE_HEADERS + ("verbs_api.h",):
+        path = os.path.join(os.path.dirname(SYSTEM_VERBS_H), header)
+        with open(path) as f:
+            text = strip_c_comments(f.read())
+        names += [f"{m.group(1)} {m.group(2)}" for m in re.finditer(
+            r"^(struct|union)\s+(\w+)\s*\{", text, re.M)]
+        # opcode.h builds its constants with IBV_OPCODE(transport, op);
+        # look for the uses, not the macro's own definition
+        code = re.sub(r"^#.*(?:\\\n.*)*", "", text, flags=re.M)
+        names += [f"IBV_OPCODE_{m.group(1)}_{m.group(2)}" for m in
+                  re.finditer(r"IBV_OPCODE\((\w+),\s*(\w+)\)", code)]
+        for body in re.finditer(r"\benum\s*\w*\s*\{(.*?)\}", text, re.S):
+            for entry in body.group(1).split(","):
+                m = re.fullmatch(r"\s*([A-Za-z_]\w*)\s*(=.*)?", entry, re.S)
+                if m:
+                    names.append(m.group(1))
+        for m in re.finditer(r"^#\s*define\s+([A-Z][A-Z0-9_]*)(?:\s|$)",
+                             text, re.M):
+            if not m.group(1).endswith("_H"):
+                names.append(m.group(1))
+    return list(dict.fromkeys(names))
+
+
+def check_coverage(items):
+    """Everything rdma-core defines publicly must be in the list, so that a
+    definition we lack, or forgot to compare, cannot go unnoticed."""
+    listed = set(items)
+    return [f"not compared (add to abi_items.list): {n}"
+            for n in system_definitions() if n not in listed]
+
+
 def diff_outputs(ours, system):
     a, b = ours.splitlines(), system.splitlines()
     if len(a) != len(b):
@@ -325,6 +365,11 @@ def main():
         for a, b in diffs:
             print(f"LAYOUT DIFFERS: ours '{a.strip()}' vs rdma-core '{b.strip()}'")
         failures += len(diffs)
+
+        coverage = check_coverage(items)
+        for p in coverage:
+            print(f"COVERAGE: {p}")
+        failures += len(coverage)
 
         ref_problems = check_reference(ours, reference_facts(args.reference))
         for p in ref_problems:
