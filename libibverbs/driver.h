@@ -47,6 +47,12 @@ struct list_node {
 
 struct verbs_device;
 
+/*
+ * Set by providers whose devices can be hot-unplugged: destroying an object
+ * then counts as done even if the kernel answers EIO (device gone).
+ */
+extern bool verbs_allow_disassociate_destroy;
+
 enum {
 	VERBS_LOG_LEVEL_NONE,
 	VERBS_LOG_ERR,

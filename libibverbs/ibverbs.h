@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Library-internal declarations shared by the libibverbs sources. */
+#ifndef IBVERBS_INTERNAL_H
+#define IBVERBS_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <infiniband/driver.h>
+
+#define IBV_EXPORT __attribute__((visibility("default")))
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+#define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
+
+/* Hangs off verbs_context.priv: what the library keeps per context. */
+struct verbs_ex_private {
+	uint32_t driver_id;
+	bool imported;
+	/* the provider's ops, dummies where it has none */
+	struct verbs_context_ops ops;
+};
+
+static inline struct verbs_ex_private *get_priv(struct ibv_context *ctx)
+{
+	return container_of(ctx, struct verbs_context, context)->priv;
+}
+
+static inline const struct verbs_context_ops *get_ops(struct ibv_context *ctx)
+{
+	return &get_priv(ctx)->ops;
+}
+
+/* dummy_ops.c */
+extern const struct verbs_context_ops verbs_dummy_ops;
+
+/* init.c: library setup and device discovery */
+int ibverbs_init(void);
+struct verbs_device_list;
+int ibverbs_get_device_list(struct verbs_device **out[], int *num);
+void ibverbs_device_put(struct ibv_device *dev);
+void ibverbs_device_hold(struct ibv_device *dev);
+
+/* dynamic_driver.c: provider registration and loading */
+struct ibv_driver {
+	struct ibv_driver *next;
+	const struct verbs_device_ops *ops;
+};
+struct ibv_driver *ibverbs_registered_drivers(void);
+void ibverbs_load_providers(void);
+const char *ibverbs_config_dir(char *buf, size_t len);
+int ibverbs_parse_driver_file(const char *path, char *name, size_t len);
+
+/* matching of a sysfs device against one provider */
+bool ibverbs_match_device(const struct verbs_device_ops *ops,
+			  struct verbs_sysfs_dev *sysfs_dev);
+
+/* sysfs.c */
+int ibverbs_sysfs_read_u64(const char *dir, const char *file, int base,
+			   uint64_t *val);
+
+/* memory.c */
+bool ibverbs_fork_should_madvise(unsigned int access);
+int ibverbs_fork_env_init(void);
+
+/* log.c */
+void ibverbs_log_init(void);
+
+/* verbs.c: library ops installed in every context */
+int __lib_query_port(struct ibv_context *context, uint8_t port_num,
+		     struct ibv_port_attr *port_attr, size_t port_attr_len);
+struct ibv_cq_ex *__lib_ibv_create_cq_ex(struct ibv_context *context,
+					 struct ibv_cq_init_attr_ex *cq_attr);
+
+/* device.c */
+extern int ibverbs_abi_version;
+
+/* cmd_device.c */
+int ibverbs_query_core_support(struct ibv_context *ctx);
+
+/* Raise a uverbs write() command on ctx->cmd_fd; returns 0 or an errno. */
+int ibverbs_execute_write(struct ibv_context *ctx, uint32_t command,
+			  struct ib_uverbs_cmd_hdr *req, size_t req_len,
+			  void *resp, size_t resp_len);
+int ibverbs_execute_write_ex(struct ibv_context *ctx, uint32_t command,
+			     struct ex_hdr *req, size_t core_req_len,
+			     size_t req_len, void *resp,
+			     size_t core_resp_len, size_t resp_len);
+
+/*
+ * Legacy commands: the request struct carries `response`; set it to resp
+ * and send the whole buffer (header included) as one write().
+ */
+#define execute_cmd_write(ctx, enum_, cmd, cmd_size, resp, resp_size)         \
+	({                                                                     \
+		(cmd)->core_payload.response = ioctl_ptr_to_u64(resp);         \
+		ibverbs_execute_write(ctx, enum_, &(cmd)->hdr, cmd_size, resp, \
+				      resp_size);                              \
+	})
+
+/* Legacy commands without a response. */
+#define execute_cmd_write_req(ctx, enum_, cmd, cmd_size)                       \
+	ibverbs_execute_write(ctx, enum_, &(cmd)->hdr, cmd_size, NULL, 0)
+
+/* Extended commands: the core sizes come from the kernel structs. */
+#define execute_cmd_write_ex(ctx, enum_, cmd, cmd_size, resp, resp_size)      \
+	ibverbs_execute_write_ex(ctx, enum_, &(cmd)->hdr,                      \
+				 sizeof((cmd)->core_payload), cmd_size, resp,  \
+				 sizeof(*(resp)), resp_size)
+
+/* Turn an errno-style return into the verbs convention: errno + value. */
+static inline int set_errno_ret(int err)
+{
+	if (err)
+		errno = err;
+	return err;
+}
+
+#endif /* IBVERBS_INTERNAL_H */
