@@ -52,14 +52,17 @@ IBV_EXPORT int ibv_cmd_create_cq_ex(struct ibv_context *ctx,
 	cmd->comp_channel = cq_attr->channel ? cq_attr->channel->fd : -1;
 	if (cq_attr->wc_flags & IBV_WC_EX_WITH_COMPLETION_TIMESTAMP)
 		cmd->flags |= IB_UVERBS_CQ_FLAGS_TIMESTAMP_COMPLETION;
-	if (cq_attr->wc_flags & IBV_WC_EX_WITH_COMPLETION_TIMESTAMP_WALLCLOCK)
+	/*
+	 * Wall-clock stamps are derived from the device clock, which the
+	 * kernel only needs to enable unless the provider converts them
+	 * itself (CREATE_CQ_CMD_FLAGS_TS_IGNORED_EX).
+	 */
+	if ((cq_attr->wc_flags & IBV_WC_EX_WITH_COMPLETION_TIMESTAMP_WALLCLOCK) &&
+	    !(cmd_flags & CREATE_CQ_CMD_FLAGS_TS_IGNORED_EX))
 		cmd->flags |= IB_UVERBS_CQ_FLAGS_TIMESTAMP_COMPLETION;
 	if ((cq_attr->comp_mask & IBV_CQ_INIT_ATTR_MASK_FLAGS) &&
 	    (cq_attr->flags & IBV_CREATE_CQ_ATTR_IGNORE_OVERRUN))
 		cmd->flags |= IB_UVERBS_CQ_FLAGS_IGNORE_OVERRUN;
-	/* the provider asks to keep timestamps out of the kernel's view */
-	if (cmd_flags & CREATE_CQ_CMD_FLAGS_TS_IGNORED_EX)
-		cmd->flags &= ~IB_UVERBS_CQ_FLAGS_TIMESTAMP_COMPLETION;
 
 	ret = execute_cmd_write_ex(ctx, IB_USER_VERBS_EX_CMD_CREATE_CQ, cmd,
 				   cmd_size, resp, resp_size);

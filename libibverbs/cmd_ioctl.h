@@ -61,10 +61,12 @@ enum { _UHW_NO_INDEX = 0xFF };
 unsigned int __ioctl_final_num_attrs(unsigned int num_attrs,
 				     struct ibv_command_buffer *link);
 
-#define _ioctl_final_num_attrs(_num_attrs, _link)                              \
-	((__builtin_constant_p(!(_link)) && !(_link))                          \
-		 ? (_num_attrs)                                                \
-		 : __ioctl_final_num_attrs(_num_attrs, _link))
+/* Attributes the final block needs: its own plus those of the chain. */
+static inline unsigned int
+_ioctl_final_num_attrs(unsigned int num_attrs, struct ibv_command_buffer *link)
+{
+	return link ? __ioctl_final_num_attrs(num_attrs, link) : num_attrs;
+}
 
 static inline int _ioctl_init_cmdb(struct ibv_command_buffer *cmd,
 				   uint16_t object_id, uint16_t method_id,
