@@ -20,7 +20,6 @@
 #define SMLX_BOARD_ID		"SMLX_SW_ODP"
 
 /* Object counts.  Keys and PD numbers are allocated within these. */
-#define SMLX_MAX_UCONTEXT	512
 #define SMLX_MAX_PD		(1 << 16)
 #define SMLX_MAX_MR		(1 << 20)	/* MR index fits the 24-bit key index */
 #define SMLX_MAX_QP		(1 << 16)
