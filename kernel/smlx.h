@@ -19,6 +19,7 @@
 
 #include "smlx_limits.h"
 #include "smlx_umem_odp.h"
+#include "smlx_engine.h"
 
 #define SMLX_PORT		1	/* the one and only port */
 
@@ -43,6 +44,8 @@ struct smlx_dev {
 	struct xarray mr_xa;		/* key index -> struct smlx_mr */
 	u32 mr_next_index;		/* xa_alloc_cyclic() cursor */
 	atomic_t mr_variant;
+
+	struct smlx_engine_dev eng;	/* data path: smlx_engine.h */
 };
 
 struct smlx_ucontext {
@@ -50,10 +53,14 @@ struct smlx_ucontext {
 	struct smlx_mmap_entry *status;
 };
 
-/* A kernel page the process maps; rdma_user_mmap gives its mmap offset. */
+/*
+ * A kernel page the process maps; rdma_user_mmap gives its mmap offset.
+ * Queue rings (smlx_queue.c) use vbuf, a vmalloc_user() buffer, instead.
+ */
 struct smlx_mmap_entry {
 	struct rdma_user_mmap_entry rdma_entry;
 	struct page *page;
+	void *vbuf;
 };
 
 struct smlx_pd {

@@ -20,7 +20,10 @@
  * generation, memory management extensions, ...) come with the data path.
  */
 #define SMLX_DEVICE_CAP_FLAGS	(IB_DEVICE_PORT_ACTIVE_EVENT | \
-				 IB_DEVICE_SYS_IMAGE_GUID)
+				 IB_DEVICE_SYS_IMAGE_GUID | \
+				 IB_DEVICE_RC_RNR_NAK_GEN | \
+				 IB_DEVICE_CURR_QP_STATE_MOD | \
+				 IB_DEVICE_XRC)
 #define SMLX_KERNEL_CAP_FLAGS	(IBK_ON_DEMAND_PAGING | IBK_ALLOW_USER_UNREG)
 
 static int smlx_query_device(struct ib_device *ibdev,
@@ -52,7 +55,10 @@ static int smlx_query_device(struct ib_device *ibdev,
 	attr->max_cqe = SMLX_MAX_CQE;
 	attr->max_mr = SMLX_MAX_MR;
 	attr->max_pd = SMLX_MAX_PD;
-	attr->atomic_cap = IB_ATOMIC_NONE;
+	attr->max_qp_rd_atom = SMLX_MAX_RD_ATOMIC;
+	attr->max_qp_init_rd_atom = SMLX_MAX_RD_ATOMIC;
+	attr->max_res_rd_atom = SMLX_MAX_RD_ATOMIC * SMLX_MAX_QP;
+	attr->atomic_cap = IB_ATOMIC_HCA;
 	attr->masked_atomic_cap = IB_ATOMIC_NONE;
 	attr->max_ah = SMLX_MAX_AH;
 	attr->max_srq = SMLX_MAX_SRQ;
@@ -203,6 +209,7 @@ static void smlx_dealloc_driver(struct ib_device *ibdev)
 	struct smlx_dev *sdev = to_sdev(ibdev);
 
 	smlx_devices_forget(sdev);
+	smlx_engine_dev_fini(sdev);
 	xa_destroy(&sdev->mr_xa);
 	ida_destroy(&sdev->pd_ida);
 	netdev_put(sdev->ndev, &sdev->ndev_tracker);
@@ -216,22 +223,47 @@ static const struct ib_device_ops smlx_dev_ops = {
 
 	.alloc_pd = smlx_alloc_pd,
 	.alloc_ucontext = smlx_alloc_ucontext,
+	.alloc_xrcd = smlx_alloc_xrcd,
+	.create_cq = smlx_create_cq,
+	.create_qp = smlx_create_qp,
+	.create_srq = smlx_create_srq,
+	.create_user_ah = smlx_create_ah,
 	.dealloc_driver = smlx_dealloc_driver,
 	.dealloc_pd = smlx_dealloc_pd,
 	.dealloc_ucontext = smlx_dealloc_ucontext,
+	.dealloc_xrcd = smlx_dealloc_xrcd,
 	.dereg_mr = smlx_dereg_mr,
+	.destroy_ah = smlx_destroy_ah,
+	.destroy_cq = smlx_destroy_cq,
+	.destroy_qp = smlx_destroy_qp,
+	.destroy_srq = smlx_destroy_srq,
 	.disassociate_ucontext = smlx_disassociate_ucontext,
 	.get_dev_fw_str = smlx_get_dev_fw_str,
 	.get_link_layer = smlx_get_link_layer,
 	.get_port_immutable = smlx_get_port_immutable,
 	.mmap = smlx_mmap,
 	.mmap_free = smlx_mmap_free,
+	.modify_qp = smlx_modify_qp,
+	.modify_srq = smlx_modify_srq,
+	.poll_cq = smlx_poll_cq,
+	.post_recv = smlx_post_recv,
+	.post_send = smlx_post_send,
+	.query_ah = smlx_query_ah,
 	.query_device = smlx_query_device,
 	.query_pkey = smlx_query_pkey,
 	.query_port = smlx_query_port,
+	.query_qp = smlx_query_qp,
+	.query_srq = smlx_query_srq,
 	.reg_user_mr = smlx_reg_user_mr,
+	.req_notify_cq = smlx_req_notify_cq,
+	.resize_cq = smlx_resize_cq,
 
+	INIT_RDMA_OBJ_SIZE(ib_ah, smlx_ah, ibah),
+	INIT_RDMA_OBJ_SIZE(ib_cq, smlx_cq, ibcq),
 	INIT_RDMA_OBJ_SIZE(ib_pd, smlx_pd, ibpd),
+	INIT_RDMA_OBJ_SIZE(ib_qp, smlx_qp, ibqp),
+	INIT_RDMA_OBJ_SIZE(ib_srq, smlx_srq, ibsrq),
+	INIT_RDMA_OBJ_SIZE(ib_xrcd, smlx_xrcd, ibxrcd),
 	INIT_RDMA_OBJ_SIZE(ib_ucontext, smlx_ucontext, ibuc),
 };
 
@@ -267,6 +299,12 @@ struct smlx_dev *smlx_dev_alloc(struct net_device *ndev)
 	addrconf_addr_eui48((unsigned char *)&ibdev->node_guid,
 			    ndev->dev_addr);
 	ib_set_device_ops(ibdev, &smlx_dev_ops);
+
+	ret = smlx_engine_dev_init(sdev);
+	if (ret) {
+		ib_dealloc_device(ibdev);
+		return ERR_PTR(ret);
+	}
 
 	ret = ib_device_set_netdev(ibdev, ndev, SMLX_PORT);
 	if (ret) {

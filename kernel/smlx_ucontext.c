@@ -126,6 +126,10 @@ int smlx_mmap(struct ib_ucontext *ibuc, struct vm_area_struct *vma)
 		return -EINVAL;
 	entry = to_smlx_mmap_entry(rdma_entry);
 
+	if (entry->vbuf) {
+		ret = smlx_queue_mmap(vma, entry);
+		goto out;
+	}
 	/* Only the device writes the status page. */
 	if (vma->vm_flags & (VM_WRITE | VM_EXEC)) {
 		ret = -EPERM;
@@ -143,6 +147,10 @@ void smlx_mmap_free(struct rdma_user_mmap_entry *rdma_entry)
 {
 	struct smlx_mmap_entry *entry = to_smlx_mmap_entry(rdma_entry);
 
+	if (entry->vbuf) {
+		smlx_queue_mmap_free(entry);
+		return;
+	}
 	__free_page(entry->page);
 	kfree(entry);
 }

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Completion queues.  The kernel produces CQEs into a ring the process
+ * polls without system calls (docs/queues.md).  It never overwrites an
+ * unconsumed CQE: a full ring is an overrun, which kills the CQ and is
+ * reported with IB_EVENT_CQ_ERR; the QP that could not complete then goes
+ * to the error state.
+ */
+#include <linux/ktime.h>
+#include <linux/slab.h>
+
+#include <rdma/uverbs_ioctl.h>
+
+#include "smlx.h"
+
+static void smlx_cq_event(struct smlx_cq *cq, enum ib_event_type type)
+{
+	struct ib_event ev = {
+		.device = cq->ibcq.device,
+		.element.cq = &cq->ibcq,
+		.event = type,
+	};
+
+	if (cq->ibcq.event_handler)
+		cq->ibcq.event_handler(&ev, cq->ibcq.cq_context);
+}
+
+static struct ib_ucontext *smlx_udata_ucontext(struct ib_udata *udata)
+{
+	struct smlx_ucontext *uctx;
+
+	uctx = rdma_udata_to_drv_context(udata, struct smlx_ucontext, ibuc);
+	return uctx ? &uctx->ibuc : NULL;
+}
+
+static int smlx_cq_slots(int cqe, u32 *slots)
+{
+	if (cqe < 1 || cqe > SMLX_MAX_CQE)
+		return -EINVAL;
+	*slots = roundup_pow_of_two(cqe);
+	return 0;
+}
+
+int smlx_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
+		   struct ib_udata *udata)
+{
+	struct smlx_dev *sdev = to_sdev(ibcq->device);
+	struct smlx_engine_dev *eng = &sdev->eng;
+	struct smlx_create_cq_resp resp = {};
+	struct smlx_cq *cq = to_scq(ibcq);
+	u32 slots;
+	int ret;
+
+	if (attr->flags & ~IB_UVERBS_CQ_FLAGS_TIMESTAMP_COMPLETION)
+		return -EOPNOTSUPP;
+	ret = smlx_cq_slots(attr->cqe, &slots);
+	if (ret)
+		return ret;
+	if (udata) {
+		if (udata->inlen && !ib_is_udata_cleared(udata, 0, udata->inlen))
+			return -EINVAL;
+		if (udata->outlen < sizeof(resp))
+			return -EINVAL;
+	}
+
+	spin_lock_init(&cq->lock);
+	cq->queue = smlx_queue_create(udata ? smlx_udata_ucontext(udata) : NULL,
+				      slots, sizeof(struct smlx_cqe));
+	if (IS_ERR(cq->queue))
+		return PTR_ERR(cq->queue);
+
+	ret = xa_alloc_cyclic(&eng->cq_xa, &cq->cqn, cq,
+			      XA_LIMIT(1, SMLX_MAX_CQ), &eng->cq_next,
+			      GFP_KERNEL);
+	if (ret < 0) {
+		ret = ret == -EBUSY ? -ENOMEM : ret;
+		goto err_queue;
+	}
+
+	if (udata) {
+		smlx_queue_info(cq->queue, &resp.ring);
+		resp.cqn = cq->cqn;
+		ret = ib_copy_to_udata(udata, &resp, sizeof(resp));
+		if (ret)
+			goto err_xa;
+	}
+	ibcq->cqe = slots;
+	return 0;
+
+err_xa:
+	xa_erase(&eng->cq_xa, cq->cqn);
+err_queue:
+	smlx_queue_destroy(cq->queue);
+	return ret;
+}
+
+/* ib_core only lets a CQ go once no QP or SRQ uses it. */
+int smlx_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
+{
+	struct smlx_cq *cq = to_scq(ibcq);
+
+	xa_erase(&to_sdev(ibcq->device)->eng.cq_xa, cq->cqn);
+	smlx_queue_destroy(cq->queue);
+	return 0;
+}
+
+/**
+ * smlx_resize_cq - move the CQ to a ring of @cqe entries
+ * @ibcq: the CQ
+ * @cqe: entries wanted
+ * @udata: carries struct smlx_resize_cq_resp back
+ *
+ * Unconsumed CQEs move along, to slots 0.. of the new ring; its producer
+ * starts after them and its consumer at 0.  The provider must hold its CQ
+ * lock across the command and continue on the new ring.
+ */
+int smlx_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata)
+{
+	struct smlx_cq *cq = to_scq(ibcq);
+	struct smlx_resize_cq_resp resp = {};
+	struct smlx_queue *nq, *oq;
+	u32 slots, i, used;
+	int ret, space;
+
+	ret = smlx_cq_slots(cqe, &slots);
+	if (ret)
+		return ret;
+	if (udata && udata->outlen < sizeof(resp))
+		return -EINVAL;
+
+	nq = smlx_queue_create(udata ? smlx_udata_ucontext(udata) : NULL,
+			       slots, sizeof(struct smlx_cqe));
+	if (IS_ERR(nq))
+		return PTR_ERR(nq);
+	if (udata) {
+		smlx_queue_info(nq, &resp.ring);
+		ret = ib_copy_to_udata(udata, &resp, sizeof(resp));
+		if (ret)
+			goto err;
+	}
+
+	spin_lock_irq(&cq->lock);
+	oq = cq->queue;
+	space = smlx_queue_space(oq);
+	if (cq->error || space < 0) {
+		ret = -EIO;
+		goto err_unlock;
+	}
+	used = oq->num_slots - space;
+	if (used > slots) {
+		ret = -EINVAL;
+		goto err_unlock;
+	}
+	for (i = 0; i < used; i++)
+		memcpy(smlx_queue_slot(nq, i),
+		       smlx_queue_slot(oq, oq->kidx - used + i),
+		       sizeof(struct smlx_cqe));
+	smlx_queue_set_producer(nq, used);
+	cq->queue = nq;
+	ibcq->cqe = slots;
+	spin_unlock_irq(&cq->lock);
+
+	smlx_queue_destroy(oq);
+	return 0;
+
+err_unlock:
+	spin_unlock_irq(&cq->lock);
+err:
+	smlx_queue_destroy(nq);
+	return ret;
+}
+
+int smlx_req_notify_cq(struct ib_cq *ibcq, enum ib_cq_notify_flags flags)
+{
+	struct smlx_cq *cq = to_scq(ibcq);
+	unsigned long irqflags;
+	int ret = 0;
+
+	spin_lock_irqsave(&cq->lock, irqflags);
+	if ((flags & IB_CQ_SOLICITED_MASK) == IB_CQ_NEXT_COMP)
+		cq->notify = IB_CQ_NEXT_COMP;
+	else if (cq->notify != IB_CQ_NEXT_COMP)
+		cq->notify = IB_CQ_SOLICITED;
+	if ((flags & IB_CQ_REPORT_MISSED_EVENTS) &&
+	    smlx_queue_space(cq->queue) != cq->queue->num_slots)
+		ret = 1;
+	spin_unlock_irqrestore(&cq->lock, irqflags);
+	return ret;
+}
+
+/**
+ * smlx_cq_post - add a CQE
+ * @cq: completion queue
+ * @cqe: the entry; its timestamp is filled in here
+ * @solicited: the completion of a solicited message
+ *
+ * Returns 0, or -EOVERFLOW when the CQ is (or just became) dead.  Runs in
+ * the engine's workers; raises the completion event if the CQ was armed.
+ */
+int smlx_cq_post(struct smlx_cq *cq, const struct smlx_cqe *cqe,
+		 bool solicited)
+{
+	struct smlx_cqe *slot;
+	bool notify = false, died = false;
+	unsigned long irqflags;
+	int space;
+
+	spin_lock_irqsave(&cq->lock, irqflags);
+	if (cq->error) {
+		spin_unlock_irqrestore(&cq->lock, irqflags);
+		return -EOVERFLOW;
+	}
+	space = smlx_queue_space(cq->queue);
+	if (space <= 0) {
+		cq->error = true;
+		smlx_queue_set_error(cq->queue);
+		died = true;
+	} else {
+		slot = smlx_queue_slot(cq->queue, cq->queue->kidx);
+		memcpy(slot, cqe, sizeof(*slot));
+		slot->timestamp_ns = ktime_get_ns();
+		smlx_queue_set_producer(cq->queue, cq->queue->kidx + 1);
+		if (cq->notify == IB_CQ_NEXT_COMP ||
+		    (cq->notify == IB_CQ_SOLICITED &&
+		     (solicited || cqe->status != IB_WC_SUCCESS))) {
+			cq->notify = 0;
+			notify = true;
+		}
+	}
+	spin_unlock_irqrestore(&cq->lock, irqflags);
+
+	if (died) {
+		smlx_cq_event(cq, IB_EVENT_CQ_ERR);
+		return -EOVERFLOW;
+	}
+	if (notify)
+		cq->ibcq.comp_handler(&cq->ibcq, cq->ibcq.cq_context);
+	return 0;
+}
+
+/* Kernel CQs only: user CQs are polled in userspace. */
+int smlx_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc)
+{
+	struct smlx_cq *cq = to_scq(ibcq);
+	struct smlx_queue *q = cq->queue;
+	unsigned long irqflags;
+	int n = 0;
+
+	spin_lock_irqsave(&cq->lock, irqflags);
+	if (!q->mmap) {
+		u32 cons = q->ring->consumer;
+
+		while (n < num_entries && cons != q->kidx) {
+			struct smlx_cqe *c = smlx_queue_slot(q, cons);
+			struct ib_wc *w = &wc[n++];
+
+			memset(w, 0, sizeof(*w));
+			w->wr_id = c->wr_id;
+			w->status = c->status;
+			w->opcode = c->opcode;
+			w->vendor_err = c->vendor_err;
+			w->byte_len = c->byte_len;
+			w->ex.imm_data = c->imm_data;
+			w->src_qp = c->src_qp;
+			w->wc_flags = c->wc_flags;
+			w->pkey_index = c->pkey_index;
+			w->slid = c->slid;
+			w->sl = c->sl;
+			w->dlid_path_bits = c->dlid_path_bits;
+			w->port_num = SMLX_PORT;
+			cons++;
+		}
+		q->ring->consumer = cons;
+	}
+	spin_unlock_irqrestore(&cq->lock, irqflags);
+	return n;
+}

@@ -1,0 +1,853 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Queue pairs: creation with their rings, the IB state machine, and the
+ * per-QP work item that runs the engine's requester, responder and
+ * completer stages (docs/engine.md).
+ *
+ * Lifetime: the wire finds a QP by number under the device's qp_xa lock
+ * and takes a reference; destroy unpublishes the number, waits for the
+ * references to drain, then stops the timer and the work.  After that no
+ * packet can reach the QP and nothing of the engine runs for it.
+ */
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include <rdma/uverbs_ioctl.h>
+
+#include "smlx.h"
+
+#define SMLX_SEND_WQE_HDR	sizeof(struct smlx_send_wqe)
+#define SMLX_RECV_WQE_HDR	sizeof(struct smlx_recv_wqe)
+#define SMLX_RECV_WQE_MAX	(SMLX_RECV_WQE_HDR + \
+				 SMLX_MAX_SGE * sizeof(struct smlx_sge))
+#define SMLX_INBOX_MAX		8192	/* packets queued before drops */
+#define SMLX_WORK_BUDGET	64	/* packets per stage per run */
+
+void smlx_qp_event(struct smlx_qp *qp, enum ib_event_type type)
+{
+	struct ib_event ev = {
+		.device = qp->ibqp.device,
+		.element.qp = &qp->ibqp,
+		.event = type,
+	};
+
+	if (qp->ibqp.event_handler)
+		qp->ibqp.event_handler(&ev, qp->ibqp.qp_context);
+}
+
+struct smlx_qp *smlx_qp_get(struct smlx_dev *sdev, u32 qpn)
+{
+	struct xarray *xa = &sdev->eng.qp_xa;
+	struct smlx_qp *qp;
+
+	xa_lock(xa);
+	qp = xa_load(xa, qpn);
+	if (qp && !refcount_inc_not_zero(&qp->users))
+		qp = NULL;
+	xa_unlock(xa);
+	return qp;
+}
+
+void smlx_qp_put(struct smlx_qp *qp)
+{
+	if (refcount_dec_and_test(&qp->users))
+		complete(&qp->drained);
+}
+
+void smlx_qp_schedule(struct smlx_qp *qp)
+{
+	if (!READ_ONCE(qp->dying))
+		queue_work(qp->sdev->eng.wq, &qp->work);
+}
+
+static enum ib_qp_state smlx_qp_state(struct smlx_qp *qp)
+{
+	return READ_ONCE(qp->state);
+}
+
+/*
+ * The engine found an error: the QP goes to the error state and the worker
+ * flushes it.  SRQ users are told their last WQE was reached, as the IB
+ * spec wants, so they can reclaim the QP.
+ */
+void smlx_qp_set_error(struct smlx_qp *qp)
+{
+	bool changed = false;
+
+	spin_lock_bh(&qp->state_lock);
+	if (qp->state != IB_QPS_ERR && qp->state != IB_QPS_RESET) {
+		WRITE_ONCE(qp->state, IB_QPS_ERR);
+		changed = true;
+	}
+	spin_unlock_bh(&qp->state_lock);
+	if (changed) {
+		if (qp->srq)
+			smlx_qp_event(qp, IB_EVENT_QP_LAST_WQE_REACHED);
+		smlx_qp_schedule(qp);
+	}
+}
+
+/* An error no WQE can report: the ring or a CQ is broken. */
+static void smlx_qp_fatal(struct smlx_qp *qp)
+{
+	smlx_qp_event(qp, IB_EVENT_QP_FATAL);
+	smlx_qp_set_error(qp);
+}
+
+/**
+ * smlx_qp_deliver - append @pkt to @qp's inbox and wake its worker
+ * @qp: destination, referenced by the caller
+ * @pkt: consumed
+ *
+ * Returns false when the packet was dropped: QP in reset or dying, or
+ * the inbox is full (the sender will retransmit).
+ */
+bool smlx_qp_deliver(struct smlx_qp *qp, struct smlx_pkt *pkt)
+{
+	bool ok = false;
+
+	spin_lock_bh(&qp->inbox_lock);
+	if (!qp->dying && smlx_qp_state(qp) != IB_QPS_RESET &&
+	    qp->inbox_len < SMLX_INBOX_MAX) {
+		list_add_tail(&pkt->node, &qp->inbox);
+		qp->inbox_len++;
+		ok = true;
+	}
+	spin_unlock_bh(&qp->inbox_lock);
+	if (!ok) {
+		smlx_pkt_free(pkt);
+		return false;
+	}
+	smlx_qp_schedule(qp);
+	return true;
+}
+
+static void smlx_qp_drop_inbox(struct smlx_qp *qp)
+{
+	LIST_HEAD(drop);
+
+	spin_lock_bh(&qp->inbox_lock);
+	list_splice_init(&qp->inbox, &drop);
+	qp->inbox_len = 0;
+	spin_unlock_bh(&qp->inbox_lock);
+	smlx_pkt_free_list(&drop);
+}
+
+/* ------------------------------------------------------------ packets */
+
+struct smlx_pkt *smlx_qp_new_pkt(struct smlx_qp *qp, enum smlx_pkt_op op,
+				 u32 len, gfp_t gfp)
+{
+	struct smlx_pkt *pkt = smlx_pkt_alloc(len, gfp);
+	struct smlx_av *av = &qp->path.av;
+
+	if (!pkt)
+		return NULL;
+	pkt->op = op;
+	pkt->qpt = qp->ibqp.qp_type;
+	pkt->src_port = qp->sdev->eng.port.id;
+	pkt->src_qpn = qp->ibqp.qp_num;
+	pkt->dst_qpn = qp->path.dest_qpn;
+	if (!av->port_id)
+		av->port_id = smlx_wire_resolve(&av->dgid);
+	pkt->dst_port = av->port_id;
+	pkt->sgid = av->sgid;
+	pkt->dgid = av->dgid;
+	pkt->ipv4 = av->ipv4;
+	pkt->hop_limit = av->hop_limit;
+	pkt->traffic_class = av->traffic_class;
+	pkt->flow_label = av->flow_label;
+	return pkt;
+}
+
+void smlx_qp_send_pkt(struct smlx_qp *qp, struct smlx_pkt *pkt)
+{
+	smlx_wire_send(pkt);
+}
+
+/* Responses go back where the request came from. */
+void smlx_qp_reply_pkt(struct smlx_qp *qp, const struct smlx_pkt *req,
+		       struct smlx_pkt *pkt)
+{
+	pkt->dst_port = req->src_port;
+	pkt->dst_qpn = req->src_qpn;
+	pkt->sgid = req->dgid;
+	pkt->dgid = req->sgid;
+	smlx_wire_send(pkt);
+}
+
+/* --------------------------------------------------------------- ODP */
+
+/**
+ * smlx_qp_stall - park @qp until the ODP fault @fault is resolved
+ * @qp: the QP whose worker met the fault
+ * @fault: what to fault in
+ *
+ * Returns 0 when the QP is stalled (its worker stops; the packet or WQE
+ * that faulted is retried from the start on smlx_qp_resume()), or an
+ * error when nobody can resolve faults: the access then fails.
+ */
+int smlx_qp_stall(struct smlx_qp *qp, const struct smlx_fault *fault)
+{
+	smlx_fault_handler_t handler = READ_ONCE(smlx_engine_fault_handler);
+	int ret;
+
+	if (!handler)
+		return -EFAULT;
+	/* The retry of an access whose fault failed: it fails now. */
+	if (test_and_clear_bit(SMLX_QPF_FAULT_FAILED, &qp->flags) &&
+	    qp->fault.key == fault->key && qp->fault.iova == fault->iova)
+		return -EFAULT;
+	qp->fault = *fault;
+	set_bit(SMLX_QPF_STALLED, &qp->flags);
+	ret = handler(qp, fault);
+	if (ret)
+		clear_bit(SMLX_QPF_STALLED, &qp->flags);
+	return ret;
+}
+
+/*
+ * Called by the fault handler.  The access is retried either way: after
+ * a failed fault (@status an errno) smlx_qp_stall() fails the same access,
+ * so the stage that met it reports the error the way it must (requester
+ * completion or responder NAK) instead of the QP just going to error.
+ */
+void smlx_qp_resume(struct smlx_qp *qp, int status)
+{
+	if (status)
+		set_bit(SMLX_QPF_FAULT_FAILED, &qp->flags);
+	clear_bit(SMLX_QPF_STALLED, &qp->flags);
+	smlx_qp_schedule(qp);
+}
+
+/* -------------------------------------------------------------- worker */
+
+static bool smlx_pkt_is_request(const struct smlx_pkt *pkt)
+{
+	switch (pkt->op) {
+	case SMLX_OP_SEND:
+	case SMLX_OP_WRITE:
+	case SMLX_OP_READ_REQ:
+	case SMLX_OP_ATOMIC:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Runs the inbox: requests to the responder, replies to the completer. */
+static bool smlx_qp_run_inbox(struct smlx_qp *qp, enum ib_qp_state state)
+{
+	LIST_HEAD(batch);
+	struct smlx_pkt *pkt;
+	unsigned int n = 0;
+	bool more;
+	int ret;
+
+	spin_lock_bh(&qp->inbox_lock);
+	while (n < SMLX_WORK_BUDGET && !list_empty(&qp->inbox)) {
+		list_move_tail(qp->inbox.next, &batch);
+		n++;
+	}
+	qp->inbox_len -= n;
+	spin_unlock_bh(&qp->inbox_lock);
+
+	while (!list_empty(&batch)) {
+		pkt = list_first_entry(&batch, struct smlx_pkt, node);
+		if (smlx_pkt_is_request(pkt)) {
+			if (state == IB_QPS_RTR || state == IB_QPS_RTS ||
+			    state == IB_QPS_SQD || state == IB_QPS_SQE)
+				ret = smlx_resp_packet(qp, pkt);
+			else
+				ret = 0;
+		} else {
+			if (state == IB_QPS_RTS || state == IB_QPS_SQD)
+				ret = smlx_comp_packet(qp, pkt);
+			else
+				ret = 0;
+		}
+		if (ret == -EAGAIN)
+			break;	/* stalled: this packet is retried on resume */
+		list_del(&pkt->node);
+		smlx_pkt_free(pkt);
+		if (smlx_qp_state(qp) != state)
+			break;
+	}
+	smlx_resp_batch_done(qp);
+
+	/* What was not handled goes back to the front, in order. */
+	n = 0;
+	list_for_each_entry(pkt, &batch, node)
+		n++;
+	spin_lock_bh(&qp->inbox_lock);
+	list_splice(&batch, &qp->inbox);
+	qp->inbox_len += n;
+	more = !list_empty(&qp->inbox);
+	spin_unlock_bh(&qp->inbox_lock);
+	return more;
+}
+
+void smlx_qp_work(struct work_struct *work)
+{
+	struct smlx_qp *qp = container_of(work, struct smlx_qp, work);
+	enum ib_qp_state state;
+	bool more = false;
+
+	if (READ_ONCE(qp->dying))
+		return;
+	state = smlx_qp_state(qp);
+	if (state == IB_QPS_RESET) {
+		smlx_qp_drop_inbox(qp);
+		return;
+	}
+	if (state == IB_QPS_ERR) {
+		smlx_qp_drop_inbox(qp);
+		smlx_comp_flush(qp);
+		return;
+	}
+	if (test_bit(SMLX_QPF_STALLED, &qp->flags))
+		return;
+
+	more |= smlx_qp_run_inbox(qp, state);
+	if (test_and_clear_bit(SMLX_QPF_TIMER_FIRED, &qp->flags))
+		smlx_req_timer_fired(qp);
+	if (qp->sq && !test_bit(SMLX_QPF_STALLED, &qp->flags)) {
+		state = smlx_qp_state(qp);
+		if (state == IB_QPS_RTS || state == IB_QPS_SQD)
+			more |= smlx_req_run(qp, SMLX_WORK_BUDGET);
+		more |= smlx_comp_retire(qp);
+	}
+	if (test_bit(SMLX_QPF_STALLED, &qp->flags))
+		return;
+	if (more || smlx_qp_state(qp) == IB_QPS_ERR)
+		smlx_qp_schedule(qp);
+}
+
+static void smlx_qp_timer(struct timer_list *t)
+{
+	struct smlx_qp *qp = from_timer(qp, t, timer);
+
+	set_bit(SMLX_QPF_TIMER_FIRED, &qp->flags);
+	smlx_qp_schedule(qp);
+}
+
+/* ------------------------------------------------------------- create */
+
+static struct ib_ucontext *smlx_qp_ucontext(struct ib_udata *udata)
+{
+	struct smlx_ucontext *uctx;
+
+	uctx = rdma_udata_to_drv_context(udata, struct smlx_ucontext, ibuc);
+	return &uctx->ibuc;
+}
+
+static int smlx_qp_check_init(struct ib_qp_init_attr *init,
+			      struct ib_udata *udata)
+{
+	struct ib_qp_cap *cap = &init->cap;
+
+	switch (init->qp_type) {
+	case IB_QPT_RC:
+	case IB_QPT_UC:
+	case IB_QPT_UD:
+	case IB_QPT_XRC_INI:
+		/* Work requests travel through rings: user QPs only. */
+		if (!udata)
+			return -EOPNOTSUPP;
+		break;
+	case IB_QPT_XRC_TGT:
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (init->create_flags)
+		return -EOPNOTSUPP;
+	if (init->qp_type == IB_QPT_XRC_TGT)
+		return 0;
+	if (cap->max_send_wr > SMLX_MAX_QP_WR ||
+	    cap->max_send_sge > SMLX_MAX_SGE ||
+	    cap->max_inline_data > SMLX_MAX_INLINE_DATA)
+		return -EINVAL;
+	if (!init->srq && init->qp_type != IB_QPT_XRC_INI &&
+	    (cap->max_recv_wr > SMLX_MAX_QP_WR ||
+	     cap->max_recv_sge > SMLX_MAX_SGE))
+		return -EINVAL;
+	if (!init->send_cq || (!init->recv_cq && init->qp_type != IB_QPT_XRC_INI))
+		return -EINVAL;
+	return 0;
+}
+
+static int smlx_qp_create_sq(struct smlx_qp *qp, struct ib_qp_init_attr *init,
+			     struct ib_ucontext *uctx)
+{
+	struct ib_qp_cap *cap = &init->cap;
+	u32 slots, stride, data;
+
+	data = max_t(u32, max_t(u32, cap->max_send_sge, 1) *
+			  sizeof(struct smlx_sge), cap->max_inline_data);
+	stride = roundup_pow_of_two(SMLX_SEND_WQE_HDR + data);
+	slots = roundup_pow_of_two(max_t(u32, cap->max_send_wr, 1));
+
+	qp->sq = smlx_queue_create(uctx, slots, stride);
+	if (IS_ERR(qp->sq)) {
+		int ret = PTR_ERR(qp->sq);
+
+		qp->sq = NULL;
+		return ret;
+	}
+	qp->req.shadow = kvzalloc((size_t)slots * stride, GFP_KERNEL);
+	qp->req.swqe = kvcalloc(slots, sizeof(*qp->req.swqe), GFP_KERNEL);
+	if (!qp->req.shadow || !qp->req.swqe)
+		return -ENOMEM;
+
+	qp->max_send_sge = min_t(u32, (stride - SMLX_SEND_WQE_HDR) /
+				      sizeof(struct smlx_sge), SMLX_MAX_SGE);
+	qp->max_inline = min_t(u32, stride - SMLX_SEND_WQE_HDR,
+			       SMLX_MAX_INLINE_DATA);
+	cap->max_send_wr = slots;
+	cap->max_send_sge = qp->max_send_sge;
+	cap->max_inline_data = qp->max_inline;
+	return 0;
+}
+
+static int smlx_qp_create_rq(struct smlx_qp *qp, struct ib_qp_init_attr *init,
+			     struct ib_ucontext *uctx)
+{
+	struct ib_qp_cap *cap = &init->cap;
+	u32 slots, stride;
+
+	stride = roundup_pow_of_two(SMLX_RECV_WQE_HDR +
+				    max_t(u32, cap->max_recv_sge, 1) *
+				    sizeof(struct smlx_sge));
+	slots = roundup_pow_of_two(max_t(u32, cap->max_recv_wr, 1));
+	qp->rq = smlx_queue_create(uctx, slots, stride);
+	if (IS_ERR(qp->rq)) {
+		int ret = PTR_ERR(qp->rq);
+
+		qp->rq = NULL;
+		return ret;
+	}
+	qp->max_recv_sge = min_t(u32, (stride - SMLX_RECV_WQE_HDR) /
+				      sizeof(struct smlx_sge), SMLX_MAX_SGE);
+	cap->max_recv_wr = slots;
+	cap->max_recv_sge = qp->max_recv_sge;
+	return 0;
+}
+
+static void smlx_qp_free_resources(struct smlx_qp *qp)
+{
+	smlx_queue_destroy(qp->sq);
+	smlx_queue_destroy(qp->rq);
+	kvfree(qp->req.shadow);
+	kvfree(qp->req.swqe);
+	kfree(qp->resp.wqe);
+	kfree(qp->resp.res);
+}
+
+int smlx_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
+		   struct ib_udata *udata)
+{
+	struct smlx_dev *sdev = to_sdev(ibqp->device);
+	struct smlx_engine_dev *eng = &sdev->eng;
+	struct smlx_qp *qp = to_sqp(ibqp);
+	struct smlx_create_qp_resp resp = {};
+	struct ib_ucontext *uctx = NULL;
+	u32 qpn;
+	int ret;
+
+	ret = smlx_qp_check_init(init, udata);
+	if (ret)
+		return ret;
+	if (udata) {
+		if (udata->inlen && !ib_is_udata_cleared(udata, 0, udata->inlen))
+			return -EINVAL;
+		if (udata->outlen < sizeof(resp))
+			return -EINVAL;
+		uctx = smlx_qp_ucontext(udata);
+	}
+
+	qp->sdev = sdev;
+	refcount_set(&qp->users, 1);
+	init_completion(&qp->drained);
+	spin_lock_init(&qp->state_lock);
+	spin_lock_init(&qp->inbox_lock);
+	INIT_LIST_HEAD(&qp->inbox);
+	INIT_WORK(&qp->work, smlx_qp_work);
+	timer_setup(&qp->timer, smlx_qp_timer, 0);
+	qp->state = IB_QPS_RESET;
+	qp->is_user = !!udata;
+	qp->sq_sig_all = init->sq_sig_type == IB_SIGNAL_ALL_WR;
+	qp->srq = init->srq ? to_ssrq(init->srq) : NULL;
+	qp->scq = init->send_cq ? to_scq(init->send_cq) : NULL;
+	qp->rcq = init->recv_cq ? to_scq(init->recv_cq) : NULL;
+
+	qp->resp.wqe = kzalloc(SMLX_RECV_WQE_MAX, GFP_KERNEL);
+	qp->resp.nres = SMLX_MAX_RD_ATOMIC;
+	qp->resp.res = kcalloc(qp->resp.nres, sizeof(*qp->resp.res),
+			       GFP_KERNEL);
+	if (!qp->resp.wqe || !qp->resp.res) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+
+	if (init->qp_type != IB_QPT_XRC_TGT) {
+		ret = smlx_qp_create_sq(qp, init, uctx);
+		if (ret)
+			goto err_free;
+	}
+	if (!init->srq && init->qp_type != IB_QPT_XRC_INI &&
+	    init->qp_type != IB_QPT_XRC_TGT) {
+		ret = smlx_qp_create_rq(qp, init, uctx);
+		if (ret)
+			goto err_free;
+	} else {
+		init->cap.max_recv_wr = 0;
+		init->cap.max_recv_sge = 0;
+	}
+
+	/* Reserved empty: the wire must not find a half-built QP. */
+	ret = xa_alloc_cyclic(&eng->qp_xa, &qpn, NULL,
+			      XA_LIMIT(2, SMLX_MAX_QP + 1), &eng->qp_next,
+			      GFP_KERNEL);
+	if (ret < 0) {
+		ret = ret == -EBUSY ? -ENOMEM : ret;
+		goto err_free;
+	}
+	ibqp->qp_num = qpn;
+
+	if (udata) {
+		smlx_queue_info(qp->sq, &resp.sq);
+		smlx_queue_info(qp->rq, &resp.rq);
+		resp.qpn = qpn;
+		resp.max_inline_data = qp->max_inline;
+		ret = ib_copy_to_udata(udata, &resp, sizeof(resp));
+		if (ret)
+			goto err_xa;
+	}
+	xa_store(&eng->qp_xa, qpn, qp, GFP_KERNEL);
+	return 0;
+
+err_xa:
+	xa_erase(&eng->qp_xa, qpn);
+err_free:
+	smlx_qp_free_resources(qp);
+	return ret;
+}
+
+/* ------------------------------------------------------------- modify */
+
+#define SMLX_QP_ACCESS_FLAGS	(IB_ACCESS_LOCAL_WRITE | \
+				 IB_ACCESS_REMOTE_WRITE | \
+				 IB_ACCESS_REMOTE_READ | \
+				 IB_ACCESS_REMOTE_ATOMIC)
+
+/* Every value check, before anything is applied. */
+static int smlx_qp_check_attr(struct smlx_qp *qp, struct ib_qp_attr *attr,
+			      int mask, struct smlx_av *av)
+{
+	int ret;
+
+	if (mask & (IB_QP_ALT_PATH | IB_QP_CAP))
+		return -EINVAL;
+	if ((mask & IB_QP_PORT) && attr->port_num != SMLX_PORT)
+		return -EINVAL;
+	if ((mask & IB_QP_PKEY_INDEX) &&
+	    attr->pkey_index >= SMLX_PORT_PKEY_TBL_LEN)
+		return -EINVAL;
+	if ((mask & IB_QP_PATH_MTU) &&
+	    (attr->path_mtu < IB_MTU_256 || attr->path_mtu > SMLX_PORT_MAX_MTU))
+		return -EINVAL;
+	if ((mask & IB_QP_TIMEOUT) && attr->timeout > 31)
+		return -EINVAL;
+	if ((mask & IB_QP_RETRY_CNT) && attr->retry_cnt > 7)
+		return -EINVAL;
+	if ((mask & IB_QP_RNR_RETRY) && attr->rnr_retry > 7)
+		return -EINVAL;
+	if ((mask & IB_QP_MIN_RNR_TIMER) && attr->min_rnr_timer > 31)
+		return -EINVAL;
+	if ((mask & IB_QP_MAX_QP_RD_ATOMIC) &&
+	    attr->max_rd_atomic > SMLX_MAX_RD_ATOMIC)
+		return -EINVAL;
+	if ((mask & IB_QP_MAX_DEST_RD_ATOMIC) &&
+	    attr->max_dest_rd_atomic > SMLX_MAX_RD_ATOMIC)
+		return -EINVAL;
+	if ((mask & IB_QP_DEST_QPN) && attr->dest_qp_num > SMLX_PSN_MASK)
+		return -EINVAL;
+	if ((mask & IB_QP_ACCESS_FLAGS) &&
+	    (attr->qp_access_flags & ~SMLX_QP_ACCESS_FLAGS))
+		return -EINVAL;
+	if ((mask & IB_QP_PATH_MIG_STATE) &&
+	    attr->path_mig_state != IB_MIG_MIGRATED)
+		return -EINVAL;
+	if (mask & IB_QP_AV) {
+		ret = smlx_av_from_attr(qp->sdev, &attr->ah_attr, av);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Back to the state of a new QP; the worker is idle and stays so. */
+static void smlx_qp_reset(struct smlx_qp *qp)
+{
+	smlx_qp_drop_inbox(qp);
+	/*
+	 * WQEs posted and not consumed are dropped: the consumer index jumps
+	 * to the producer's, whose free-running count the provider keeps.
+	 */
+	if (qp->sq)
+		smlx_queue_set_consumer(qp->sq, READ_ONCE(qp->sq->ring->producer));
+	if (qp->rq)
+		smlx_queue_set_consumer(qp->rq, READ_ONCE(qp->rq->ring->producer));
+	smlx_req_reset(qp);
+	smlx_resp_reset(qp);
+	clear_bit(SMLX_QPF_TIMER_FIRED, &qp->flags);
+	clear_bit(SMLX_QPF_STALLED, &qp->flags);
+}
+
+int smlx_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
+		   struct ib_udata *udata)
+{
+	struct smlx_qp *qp = to_sqp(ibqp);
+	enum ib_qp_state cur, next;
+	struct smlx_av av;
+	int ret;
+
+	if (udata && udata->inlen &&
+	    !ib_is_udata_cleared(udata, 0, udata->inlen))
+		return -EINVAL;
+	if (mask & ~IB_QP_ATTR_STANDARD_BITS)
+		return -EOPNOTSUPP;
+
+	cur = (mask & IB_QP_CUR_STATE) ? attr->cur_qp_state :
+					 smlx_qp_state(qp);
+	next = (mask & IB_QP_STATE) ? attr->qp_state : cur;
+	if (cur != smlx_qp_state(qp) && !(cur == IB_QPS_RTS &&
+					 smlx_qp_state(qp) == IB_QPS_SQE))
+		return -EINVAL;
+	if (!ib_modify_qp_is_ok(cur, next, ibqp->qp_type, mask))
+		return -EINVAL;
+	ret = smlx_qp_check_attr(qp, attr, mask, &av);
+	if (ret)
+		return ret;
+
+	if (next == IB_QPS_RESET && cur != IB_QPS_RESET) {
+		/* Quiesce the worker so the reset below is not raced. */
+		spin_lock_bh(&qp->state_lock);
+		WRITE_ONCE(qp->state, IB_QPS_RESET);
+		spin_unlock_bh(&qp->state_lock);
+		del_timer_sync(&qp->timer);
+		flush_work(&qp->work);
+		smlx_qp_reset(qp);
+	}
+
+	spin_lock_bh(&qp->state_lock);
+	if (mask & IB_QP_AV)
+		qp->path.av = av;
+	if (mask & IB_QP_QKEY)
+		qp->path.qkey = attr->qkey;
+	if (mask & IB_QP_DEST_QPN)
+		qp->path.dest_qpn = attr->dest_qp_num;
+	if (mask & IB_QP_PATH_MTU)
+		qp->path.mtu = attr->path_mtu;
+	if (mask & IB_QP_TIMEOUT)
+		qp->path.timeout = attr->timeout;
+	if (mask & IB_QP_RETRY_CNT)
+		qp->path.retry_cnt = attr->retry_cnt;
+	if (mask & IB_QP_RNR_RETRY)
+		qp->path.rnr_retry = attr->rnr_retry;
+	if (mask & IB_QP_MIN_RNR_TIMER)
+		qp->path.min_rnr_timer = attr->min_rnr_timer;
+	if (mask & IB_QP_MAX_QP_RD_ATOMIC)
+		qp->path.max_rd_atomic = attr->max_rd_atomic;
+	if (mask & IB_QP_MAX_DEST_RD_ATOMIC)
+		qp->path.max_dest_rd_atomic = attr->max_dest_rd_atomic;
+	if (mask & IB_QP_ACCESS_FLAGS)
+		qp->path.access = attr->qp_access_flags;
+	if (mask & IB_QP_SQ_PSN)
+		qp->path.sq_psn = attr->sq_psn & SMLX_PSN_MASK;
+	if (mask & IB_QP_RQ_PSN) {
+		qp->path.rq_psn = attr->rq_psn & SMLX_PSN_MASK;
+		qp->resp.epsn = qp->path.rq_psn;
+	}
+	if (next == IB_QPS_RTS && cur == IB_QPS_RTR) {
+		qp->req.psn = qp->path.sq_psn;
+		qp->req.una = qp->path.sq_psn;
+		qp->req.retry_left = qp->path.retry_cnt;
+		qp->req.rnr_left = qp->path.rnr_retry;
+	}
+	if (mask & IB_QP_SQ_PSN && next == IB_QPS_RTS && cur != IB_QPS_RTR) {
+		qp->req.psn = qp->path.sq_psn;
+		qp->req.una = qp->path.sq_psn;
+	}
+	if (mask & IB_QP_RETRY_CNT)
+		qp->req.retry_left = qp->path.retry_cnt;
+	if (mask & IB_QP_RNR_RETRY)
+		qp->req.rnr_left = qp->path.rnr_retry;
+	WRITE_ONCE(qp->state, next);
+	spin_unlock_bh(&qp->state_lock);
+
+	if (next == IB_QPS_ERR && cur != IB_QPS_ERR && qp->srq)
+		smlx_qp_event(qp, IB_EVENT_QP_LAST_WQE_REACHED);
+	if (next == IB_QPS_RTS || next == IB_QPS_ERR || next == IB_QPS_RTR)
+		smlx_qp_schedule(qp);
+	return 0;
+}
+
+int smlx_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
+		  struct ib_qp_init_attr *init)
+{
+	struct smlx_qp *qp = to_sqp(ibqp);
+	struct smlx_av *av = &qp->path.av;
+
+	memset(attr, 0, sizeof(*attr));
+	memset(init, 0, sizeof(*init));
+
+	spin_lock_bh(&qp->state_lock);
+	attr->qp_state = qp->state;
+	attr->cur_qp_state = qp->state;
+	attr->path_mtu = qp->path.mtu;
+	attr->path_mig_state = IB_MIG_MIGRATED;
+	attr->qkey = qp->path.qkey;
+	attr->rq_psn = qp->path.rq_psn;
+	attr->sq_psn = qp->path.sq_psn;
+	attr->dest_qp_num = qp->path.dest_qpn;
+	attr->qp_access_flags = qp->path.access;
+	attr->max_rd_atomic = qp->path.max_rd_atomic;
+	attr->max_dest_rd_atomic = qp->path.max_dest_rd_atomic;
+	attr->min_rnr_timer = qp->path.min_rnr_timer;
+	attr->timeout = qp->path.timeout;
+	attr->retry_cnt = qp->path.retry_cnt;
+	attr->rnr_retry = qp->path.rnr_retry;
+	attr->port_num = SMLX_PORT;
+	attr->ah_attr.type = RDMA_AH_ATTR_TYPE_ROCE;
+	rdma_ah_set_port_num(&attr->ah_attr, SMLX_PORT);
+	rdma_ah_set_sl(&attr->ah_attr, av->sl);
+	rdma_ah_set_grh(&attr->ah_attr, &av->dgid, av->flow_label,
+			av->sgid_index, av->hop_limit, av->traffic_class);
+	spin_unlock_bh(&qp->state_lock);
+
+	if (qp->sq) {
+		attr->cap.max_send_wr = qp->sq->num_slots;
+		attr->cap.max_send_sge = qp->max_send_sge;
+		attr->cap.max_inline_data = qp->max_inline;
+	}
+	if (qp->rq) {
+		attr->cap.max_recv_wr = qp->rq->num_slots;
+		attr->cap.max_recv_sge = qp->max_recv_sge;
+	}
+	init->qp_type = ibqp->qp_type;
+	init->send_cq = ibqp->send_cq;
+	init->recv_cq = ibqp->recv_cq;
+	init->srq = ibqp->srq;
+	init->cap = attr->cap;
+	init->sq_sig_type = qp->sq_sig_all ? IB_SIGNAL_ALL_WR :
+					     IB_SIGNAL_REQ_WR;
+	return 0;
+}
+
+/* ------------------------------------------------------------ destroy */
+
+int smlx_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
+{
+	struct smlx_qp *qp = to_sqp(ibqp);
+
+	spin_lock_bh(&qp->inbox_lock);
+	WRITE_ONCE(qp->dying, true);
+	spin_unlock_bh(&qp->inbox_lock);
+
+	/* No new sender finds us; wait for those that already did. */
+	xa_erase(&qp->sdev->eng.qp_xa, ibqp->qp_num);
+	smlx_qp_put(qp);
+	wait_for_completion(&qp->drained);
+
+	del_timer_sync(&qp->timer);
+	cancel_work_sync(&qp->work);
+	del_timer_sync(&qp->timer);
+
+	smlx_qp_drop_inbox(qp);
+	smlx_resp_reset(qp);
+	smlx_qp_free_resources(qp);
+	return 0;
+}
+
+/* ------------------------------------------------------------- doorbells */
+
+/* User QPs: the provider's doorbell (wr_count 0) after it published WQEs. */
+int smlx_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
+		   const struct ib_send_wr **bad_wr)
+{
+	struct smlx_qp *qp = to_sqp(ibqp);
+
+	if (wr || !qp->is_user || !qp->sq) {
+		*bad_wr = wr;
+		return -EOPNOTSUPP;
+	}
+	smlx_qp_schedule(qp);
+	return 0;
+}
+
+/* Only used to get receives posted to an errored QP flushed. */
+int smlx_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
+		   const struct ib_recv_wr **bad_wr)
+{
+	struct smlx_qp *qp = to_sqp(ibqp);
+
+	if (wr || !qp->is_user) {
+		*bad_wr = wr;
+		return -EOPNOTSUPP;
+	}
+	smlx_qp_schedule(qp);
+	return 0;
+}
+
+/* --------------------------------------------------------------- device */
+
+int smlx_engine_dev_init(struct smlx_dev *sdev)
+{
+	struct smlx_engine_dev *eng = &sdev->eng;
+
+	xa_init_flags(&eng->qp_xa, XA_FLAGS_ALLOC);
+	xa_init_flags(&eng->srq_xa, XA_FLAGS_ALLOC1);
+	xa_init_flags(&eng->cq_xa, XA_FLAGS_ALLOC1);
+	xa_init_flags(&eng->ah_xa, XA_FLAGS_ALLOC1);
+	eng->wq = alloc_workqueue("smlx_%s", WQ_UNBOUND | WQ_MEM_RECLAIM, 0,
+				  sdev->ndev->name);
+	if (!eng->wq)
+		return -ENOMEM;
+	smlx_wire_port_add(&eng->port, sdev);
+	return 0;
+}
+
+/* Every object is gone: ib_core destroyed them before dealloc_driver. */
+void smlx_engine_dev_fini(struct smlx_dev *sdev)
+{
+	struct smlx_engine_dev *eng = &sdev->eng;
+
+	if (!eng->wq)
+		return;
+	smlx_wire_port_del(&eng->port);
+	destroy_workqueue(eng->wq);
+	eng->wq = NULL;
+	xa_destroy(&eng->qp_xa);
+	xa_destroy(&eng->srq_xa);
+	xa_destroy(&eng->cq_xa);
+	xa_destroy(&eng->ah_xa);
+}
+
+/* The device is dead: every QP goes to error with a fatal event. */
+void smlx_engine_dev_fatal(struct smlx_dev *sdev)
+{
+	unsigned long qpn;
+	struct smlx_qp *qp;
+	void *entry;
+
+	/* Only the indices are used from the walk; smlx_qp_get() checks. */
+	xa_for_each(&sdev->eng.qp_xa, qpn, entry) {
+		qp = smlx_qp_get(sdev, qpn);
+		if (!qp)
+			continue;
+		smlx_qp_fatal(qp);
+		smlx_qp_put(qp);
+	}
+}
