@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <infiniband/driver.h>
+#include <infiniband/mlx5dv.h>
 #include <rdma/smlx-abi.h>
 
 static const struct verbs_device_ops *registered;
@@ -108,6 +109,13 @@ int main(void)
 	if (!mkdtemp(root)) {
 		perror("mkdtemp");
 		return 1;
+	}
+
+	/* Even the devices we claim are not mlx5 hardware to mlx5dv users. */
+	checks++;
+	if (mlx5dv_is_supported(NULL)) {
+		printf("FAIL mlx5dv_is_supported() says yes\n");
+		failures++;
 	}
 
 	checks++;
