@@ -1,0 +1,559 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * What goes wrong on the data path, and how it is reported: error
+ * completions (bad lkey, bad rkey, receive too short, RNR retries
+ * exhausted), flushing of outstanding work when a QP enters the error
+ * state, illegal QP state transitions and posting in the wrong state,
+ * completion channel events (incl. solicited-only), CQ overrun reported as
+ * an async event, CQ resize with completions pending, and the CQEs of a
+ * destroyed QP.
+ *
+ * Devices named rxe* are the reference run with Debian's provider; the few
+ * checks where providers may differ apply to ours only.
+ */
+#include <arpa/inet.h>
+
+#include "dp_test.h"
+
+
+struct pair {
+	struct ibv_cq *cqa, *cqb;
+	struct ibv_qp *a, *b;
+	struct dp_buf buf_a, buf_b;
+};
+
+static void pair_make(struct dp_dev *d, struct pair *p, int cqe,
+		      const struct dp_conn_opts *opts)
+{
+	memset(p, 0, sizeof(*p));
+	p->cqa = ibv_create_cq(d->ctx, cqe, NULL, NULL, 0);
+	p->cqb = ibv_create_cq(d->ctx, cqe, NULL, NULL, 0);
+	if (!p->cqa || !p->cqb)
+		dp_die("ibv_create_cq");
+	p->a = dp_create_qp(d, IBV_QPT_RC, p->cqa, p->cqa, NULL, 32, 1, 0);
+	p->b = dp_create_qp(d, IBV_QPT_RC, p->cqb, p->cqb, NULL, 32, 1, 0);
+	if (dp_to_init(p->a) || dp_to_init(p->b) ||
+	    dp_to_rts(d, p->a, p->b->qp_num, opts) ||
+	    dp_to_rts(d, p->b, p->a->qp_num, opts))
+		dp_die("connect");
+	dp_buf_alloc(d, &p->buf_a, 65536, DP_ALL_ACCESS);
+	dp_buf_alloc(d, &p->buf_b, 65536, DP_ALL_ACCESS);
+}
+
+static void pair_destroy(struct pair *p)
+{
+	CHECK(!ibv_destroy_qp(p->a) && !ibv_destroy_qp(p->b), "destroy qps");
+	CHECK(!ibv_destroy_cq(p->cqa) && !ibv_destroy_cq(p->cqb), "destroy cqs");
+	dp_buf_free(&p->buf_a);
+	dp_buf_free(&p->buf_b);
+}
+
+static int post_send(struct ibv_qp *qp, uint64_t id, enum ibv_wr_opcode op,
+		     struct ibv_sge *s, uint64_t raddr, uint32_t rkey,
+		     unsigned int flags)
+{
+	struct ibv_send_wr wr = {
+		.wr_id = id, .sg_list = s, .num_sge = s ? 1 : 0,
+		.opcode = op, .send_flags = IBV_SEND_SIGNALED | flags,
+	}, *bad = NULL;
+
+	wr.wr.rdma.remote_addr = raddr;
+	wr.wr.rdma.rkey = rkey;
+	return ibv_post_send(qp, &wr, &bad);
+}
+
+static int post_recv(struct ibv_qp *qp, uint64_t id, struct ibv_sge *s)
+{
+	struct ibv_recv_wr wr = { .wr_id = id, .sg_list = s,
+				  .num_sge = s ? 1 : 0 }, *bad = NULL;
+
+	return ibv_post_recv(qp, &wr, &bad);
+}
+
+static enum ibv_qp_state qp_state(struct ibv_qp *qp)
+{
+	struct ibv_qp_init_attr ia;
+	struct ibv_qp_attr a;
+
+	if (ibv_query_qp(qp, &a, IBV_QP_STATE, &ia))
+		return (enum ibv_qp_state)-1;
+	return a.qp_state;
+}
+
+/* An invalid key that is not one of ours: flip every index bit. */
+static uint32_t bad_key(uint32_t key)
+{
+	return key ^ 0x7fffff00u;
+}
+
+static void test_bad_lkey_and_flush(struct dp_dev *d)
+{
+	struct ibv_sge s, r;
+	struct pair p;
+
+	SUBTEST("bad lkey -> LOC_PROT_ERR, then WR_FLUSH_ERR for the rest, both sides");
+	pair_make(d, &p, 64, NULL);
+	r = dp_sge(&p.buf_b, 0, 4096);
+	CHECK(!post_recv(p.b, 1, &r), "post_recv");
+	CHECK(!post_recv(p.b, 2, &r), "post_recv");
+	s = dp_sge(&p.buf_a, 0, 100);
+	s.lkey = bad_key(s.lkey);
+	CHECK(!post_send(p.a, 10, IBV_WR_SEND, &s, 0, 0, 0), "post_send");
+	dp_expect(p.cqa, 10, IBV_WC_LOC_PROT_ERR, -1, "send with bad lkey",
+		  NULL);
+	CHECK(qp_state(p.a) == IBV_QPS_ERR, "requester state %d after error",
+	      qp_state(p.a));
+
+	/* posting in ERR is allowed, and completes flushed */
+	s = dp_sge(&p.buf_a, 0, 100);
+	CHECK(!post_send(p.a, 11, IBV_WR_SEND, &s, 0, 0, 0),
+	      "post_send in ERR state");
+	CHECK(!post_send(p.a, 12, IBV_WR_RDMA_WRITE, &s,
+			 (uintptr_t)p.buf_b.addr, p.buf_b.mr->rkey, 0),
+	      "post_send in ERR state");
+	dp_expect(p.cqa, 11, IBV_WC_WR_FLUSH_ERR, -1, "flushed send", NULL);
+	dp_expect(p.cqa, 12, IBV_WC_WR_FLUSH_ERR, -1, "flushed write", NULL);
+
+	/* the responder never saw a message: its receives flush on ERR */
+	{
+		struct ibv_qp_attr a = { .qp_state = IBV_QPS_ERR };
+
+		CHECK(!ibv_modify_qp(p.b, &a, IBV_QP_STATE), "b to ERR");
+	}
+	dp_expect(p.cqb, 1, IBV_WC_WR_FLUSH_ERR, -1, "flushed recv 1", NULL);
+	dp_expect(p.cqb, 2, IBV_WC_WR_FLUSH_ERR, -1, "flushed recv 2", NULL);
+	CHECK(!post_recv(p.b, 3, &r), "post_recv in ERR state");
+	if (!dp_reference)	/* rxe leaves it queued until the next flush */
+		dp_expect(p.cqb, 3, IBV_WC_WR_FLUSH_ERR, -1,
+			  "recv posted in ERR", NULL);
+	CHECK(dp_cq_stays_empty(p.cqa, 20) && dp_cq_stays_empty(p.cqb, 20),
+	      "stray completions");
+	pair_destroy(&p);
+}
+
+static void test_bad_rkey(struct dp_dev *d)
+{
+	struct ibv_sge s;
+	struct pair p;
+
+	SUBTEST("bad rkey -> REM_ACCESS_ERR (write and read); rkey without remote write access");
+	pair_make(d, &p, 64, NULL);
+	s = dp_sge(&p.buf_a, 0, 64);
+	CHECK(!post_send(p.a, 1, IBV_WR_RDMA_WRITE, &s,
+			 (uintptr_t)p.buf_b.addr, bad_key(p.buf_b.mr->rkey), 0),
+	      "post_send");
+	dp_expect(p.cqa, 1, IBV_WC_REM_ACCESS_ERR, -1, "write with bad rkey",
+		  NULL);
+	pair_destroy(&p);
+
+	pair_make(d, &p, 64, NULL);
+	s = dp_sge(&p.buf_a, 0, 64);
+	CHECK(!post_send(p.a, 2, IBV_WR_RDMA_READ, &s,
+			 (uintptr_t)p.buf_b.addr, bad_key(p.buf_b.mr->rkey), 0),
+	      "post_send");
+	dp_expect(p.cqa, 2, IBV_WC_REM_ACCESS_ERR, -1, "read with bad rkey",
+		  NULL);
+	pair_destroy(&p);
+
+	/* a valid rkey, but the region only allows local access */
+	pair_make(d, &p, 64, NULL);
+	{
+		struct dp_buf ro;
+
+		dp_buf_alloc(d, &ro, 4096, IBV_ACCESS_LOCAL_WRITE |
+				   IBV_ACCESS_REMOTE_READ);
+		s = dp_sge(&p.buf_a, 0, 64);
+		CHECK(!post_send(p.a, 3, IBV_WR_RDMA_WRITE, &s,
+				 (uintptr_t)ro.addr, ro.mr->rkey, 0),
+		      "post_send");
+		dp_expect(p.cqa, 3, IBV_WC_REM_ACCESS_ERR, -1,
+			  "write to a read-only region", NULL);
+		dp_buf_free(&ro);
+	}
+	pair_destroy(&p);
+
+	/* out of the region's bounds */
+	pair_make(d, &p, 64, NULL);
+	s = dp_sge(&p.buf_a, 0, 64);
+	CHECK(!post_send(p.a, 4, IBV_WR_RDMA_WRITE, &s,
+			 (uintptr_t)p.buf_b.addr + p.buf_b.len - 32,
+			 p.buf_b.mr->rkey, 0),
+	      "post_send");
+	dp_expect(p.cqa, 4, IBV_WC_REM_ACCESS_ERR, -1,
+		  "write past the end of the region", NULL);
+	pair_destroy(&p);
+}
+
+static void test_short_recv(struct dp_dev *d)
+{
+	struct ibv_sge s, r;
+	struct pair p;
+
+	SUBTEST("send longer than the receive buffer -> REM_INV_REQ_ERR / LOC_LEN_ERR");
+	pair_make(d, &p, 64, NULL);
+	r = dp_sge(&p.buf_b, 0, 100);
+	CHECK(!post_recv(p.b, 1, &r), "post_recv");
+	s = dp_sge(&p.buf_a, 0, 200);
+	CHECK(!post_send(p.a, 2, IBV_WR_SEND, &s, 0, 0, 0), "post_send");
+	dp_expect(p.cqa, 2, IBV_WC_REM_INV_REQ_ERR, -1, "sender of too much",
+		  NULL);
+	dp_expect(p.cqb, 1, IBV_WC_LOC_LEN_ERR, -1, "receiver of too much",
+		  NULL);
+	pair_destroy(&p);
+}
+
+static void test_rnr(struct dp_dev *d)
+{
+	const struct dp_conn_opts no_rnr_retry = {
+		.rnr_retry = 0, .retry_cnt = 7, .min_rnr_timer = 1,
+		.timeout = 14,
+	};
+	const struct dp_conn_opts some_rnr_retry = {
+		.rnr_retry = 6, .retry_cnt = 7, .min_rnr_timer = 1,
+		.timeout = 14,
+	};
+	struct ibv_sge s, r;
+	struct pair p;
+
+	SUBTEST("RNR: no receive posted, rnr_retry 0 -> RNR_RETRY_EXC_ERR; late receive with retries -> success");
+	pair_make(d, &p, 64, &no_rnr_retry);
+	s = dp_sge(&p.buf_a, 0, 10);
+	CHECK(!post_send(p.a, 1, IBV_WR_SEND, &s, 0, 0, 0), "post_send");
+	dp_expect(p.cqa, 1, IBV_WC_RNR_RETRY_EXC_ERR, -1,
+		  "send to a QP with no receive", NULL);
+	pair_destroy(&p);
+
+	pair_make(d, &p, 64, &some_rnr_retry);
+	dp_fill(p.buf_a.addr, 10, 4);
+	s = dp_sge(&p.buf_a, 0, 10);
+	CHECK(!post_send(p.a, 2, IBV_WR_SEND, &s, 0, 0, 0), "post_send");
+	{
+		struct timespec ts = { 0, 2 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);	/* let at least one RNR NAK happen */
+	}
+	r = dp_sge(&p.buf_b, 0, 64);
+	CHECK(!post_recv(p.b, 3, &r), "post_recv");
+	dp_expect(p.cqa, 2, IBV_WC_SUCCESS, IBV_WC_SEND, "send retried after RNR",
+		  NULL);
+	dp_expect(p.cqb, 3, IBV_WC_SUCCESS, IBV_WC_RECV, "late receive", NULL);
+	CHECK(!memcmp(p.buf_a.addr, p.buf_b.addr, 10), "data after RNR retry");
+	pair_destroy(&p);
+}
+
+static void test_state_machine(struct dp_dev *d)
+{
+	struct ibv_qp_attr a;
+	struct dp_buf buf;
+	struct ibv_sge s;
+	struct ibv_cq *cq;
+	struct ibv_qp *qp;
+	int ret;
+
+	SUBTEST("QP states: illegal transitions -> EINVAL, posting before RTS/INIT refused");
+	cq = ibv_create_cq(d->ctx, 16, NULL, NULL, 0);
+	if (!cq)
+		dp_die("ibv_create_cq");
+	qp = dp_create_qp(d, IBV_QPT_RC, cq, cq, NULL, 8, 1, 0);
+	dp_buf_alloc(d, &buf, 4096, DP_ALL_ACCESS);
+	s = dp_sge(&buf, 0, 8);
+	CHECK(qp_state(qp) == IBV_QPS_RESET, "new QP state %d", qp_state(qp));
+
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	ret = ibv_modify_qp(qp, &a, IBV_QP_STATE);
+	CHECK_ERRNO(ret, EINVAL, "RESET -> RTS");
+	a.qp_state = IBV_QPS_RTR;
+	ret = ibv_modify_qp(qp, &a, IBV_QP_STATE);
+	CHECK_ERRNO(ret, EINVAL, "RESET -> RTR");
+	a.qp_state = IBV_QPS_SQD;
+	ret = ibv_modify_qp(qp, &a, IBV_QP_STATE);
+	CHECK_ERRNO(ret, EINVAL, "RESET -> SQD");
+	/* INIT without the attributes INIT requires */
+	a.qp_state = IBV_QPS_INIT;
+	ret = ibv_modify_qp(qp, &a, IBV_QP_STATE);
+	CHECK_ERRNO(ret, EINVAL, "RESET -> INIT without port/pkey/access");
+	CHECK(qp_state(qp) == IBV_QPS_RESET, "state after refused changes %d",
+	      qp_state(qp));
+
+	ret = post_send(qp, 1, IBV_WR_SEND, &s, 0, 0, 0);
+	if (!dp_reference)
+		CHECK_ERRNO(ret, EINVAL, "post_send in RESET");
+	ret = post_recv(qp, 2, &s);
+	if (!dp_reference)
+		CHECK_ERRNO(ret, EINVAL, "post_recv in RESET");
+
+	CHECK(!dp_to_init(qp), "RESET -> INIT");
+	CHECK(qp_state(qp) == IBV_QPS_INIT, "state %d", qp_state(qp));
+	ret = post_send(qp, 3, IBV_WR_SEND, &s, 0, 0, 0);
+	CHECK_ERRNO(ret, EINVAL, "post_send in INIT");
+	CHECK(!post_recv(qp, 4, &s), "post_recv in INIT");
+
+	a.qp_state = IBV_QPS_RTS;
+	ret = ibv_modify_qp(qp, &a, IBV_QP_STATE);
+	CHECK_ERRNO(ret, EINVAL, "INIT -> RTS");
+	/* RTR needs the path, the remote QPN, PSN, MTU... */
+	a.qp_state = IBV_QPS_RTR;
+	ret = ibv_modify_qp(qp, &a, IBV_QP_STATE);
+	CHECK_ERRNO(ret, EINVAL, "INIT -> RTR without its attributes");
+	CHECK(qp_state(qp) == IBV_QPS_INIT, "state %d", qp_state(qp));
+
+	/* back to RESET drops the posted receive without a completion */
+	a.qp_state = IBV_QPS_RESET;
+	CHECK(!ibv_modify_qp(qp, &a, IBV_QP_STATE), "INIT -> RESET");
+	CHECK(dp_cq_stays_empty(cq, 50), "RESET produced a completion");
+	CHECK(!dp_to_init(qp), "RESET -> INIT again");
+	a.qp_state = IBV_QPS_ERR;
+	CHECK(!ibv_modify_qp(qp, &a, IBV_QP_STATE), "INIT -> ERR");
+	CHECK(qp_state(qp) == IBV_QPS_ERR, "state %d", qp_state(qp));
+	a.qp_state = IBV_QPS_RTS;
+	ret = ibv_modify_qp(qp, &a, IBV_QP_STATE);
+	CHECK_ERRNO(ret, EINVAL, "ERR -> RTS");
+
+	CHECK(!ibv_destroy_qp(qp), "destroy qp");
+	CHECK(!ibv_destroy_cq(cq), "destroy cq");
+	dp_buf_free(&buf);
+}
+
+static int wait_cq_event(struct ibv_comp_channel *ch, struct ibv_cq *want,
+			 int timeout_ms)
+{
+	struct ibv_cq *cq;
+	void *ctx;
+
+	if (!dp_fd_ready(ch->fd, timeout_ms))
+		return 0;
+	if (ibv_get_cq_event(ch, &cq, &ctx))
+		return -1;
+	ibv_ack_cq_events(cq, 1);
+	return cq == want ? 1 : -1;
+}
+
+static void test_comp_channel(struct dp_dev *d)
+{
+	struct ibv_comp_channel *ch;
+	struct ibv_cq *cqa, *cqb;
+	struct ibv_qp *a, *b;
+	struct dp_buf buf;
+	struct ibv_sge s, r;
+	struct ibv_wc wc;
+	int i, ret;
+
+	SUBTEST("completion channel: armed CQ raises one event; solicited-only ignores others");
+	ch = ibv_create_comp_channel(d->ctx);
+	CHECK(ch, "ibv_create_comp_channel: %s", strerror(errno));
+	if (!ch)
+		return;
+	cqa = ibv_create_cq(d->ctx, 32, NULL, NULL, 0);
+	cqb = ibv_create_cq(d->ctx, 32, (void *)0x1234, ch, 0);
+	if (!cqa || !cqb)
+		dp_die("ibv_create_cq");
+	CHECK(cqb->channel == ch && cqb->cq_context == (void *)0x1234,
+	      "cq channel/context not recorded");
+	a = dp_create_qp(d, IBV_QPT_RC, cqa, cqa, NULL, 16, 1, 0);
+	b = dp_create_qp(d, IBV_QPT_RC, cqb, cqb, NULL, 16, 1, 0);
+	if (dp_to_init(a) || dp_to_init(b) ||
+	    dp_to_rts(d, a, b->qp_num, NULL) || dp_to_rts(d, b, a->qp_num, NULL))
+		dp_die("connect");
+	dp_buf_alloc(d, &buf, 4096, DP_ALL_ACCESS);
+	s = dp_sge(&buf, 0, 16);
+	r = dp_sge(&buf, 1024, 64);
+	for (i = 0; i < 4; i++)
+		CHECK(!post_recv(b, 100 + i, &r), "post_recv");
+
+	/* not armed: a completion raises no event */
+	CHECK(!post_send(a, 1, IBV_WR_SEND, &s, 0, 0, 0), "post_send");
+	dp_expect(cqa, 1, IBV_WC_SUCCESS, IBV_WC_SEND, "send", NULL);
+	dp_expect(cqb, 100, IBV_WC_SUCCESS, IBV_WC_RECV, "recv", NULL);
+	CHECK(wait_cq_event(ch, cqb, 100) == 0, "event from an unarmed CQ");
+
+	/* armed for any completion: exactly one event */
+	CHECK(!ibv_req_notify_cq(cqb, 0), "ibv_req_notify_cq");
+	CHECK(!post_send(a, 2, IBV_WR_SEND, &s, 0, 0, 0), "post_send");
+	CHECK(!post_send(a, 3, IBV_WR_SEND, &s, 0, 0, 0), "post_send");
+	ret = wait_cq_event(ch, cqb, DP_TIMEOUT_MS);
+	CHECK(ret == 1, "armed CQ: event %d", ret);
+	dp_expect(cqa, 2, IBV_WC_SUCCESS, IBV_WC_SEND, "send", NULL);
+	dp_expect(cqa, 3, IBV_WC_SUCCESS, IBV_WC_SEND, "send", NULL);
+	CHECK(dp_poll(cqb, &wc, 1, DP_TIMEOUT_MS) == 1 && wc.wr_id == 101,
+	      "recv after event");
+	CHECK(dp_poll(cqb, &wc, 1, DP_TIMEOUT_MS) == 1 && wc.wr_id == 102,
+	      "recv after event");
+	CHECK(wait_cq_event(ch, cqb, 100) == 0, "second event without re-arm");
+
+	/* solicited only: the plain send is ignored, the solicited one wakes */
+	CHECK(!ibv_req_notify_cq(cqb, 1), "ibv_req_notify_cq solicited");
+	CHECK(!post_recv(b, 104, &r) && !post_recv(b, 105, &r), "post_recv");
+	CHECK(!post_send(a, 4, IBV_WR_SEND, &s, 0, 0, 0), "post_send");
+	dp_expect(cqa, 4, IBV_WC_SUCCESS, IBV_WC_SEND, "send", NULL);
+	dp_expect(cqb, 103, IBV_WC_SUCCESS, IBV_WC_RECV, "unsolicited recv",
+		  NULL);
+	CHECK(wait_cq_event(ch, cqb, 100) == 0,
+	      "solicited-only CQ woke for an unsolicited message");
+	CHECK(!post_send(a, 5, IBV_WR_SEND, &s, 0, 0, IBV_SEND_SOLICITED),
+	      "post_send solicited");
+	ret = wait_cq_event(ch, cqb, DP_TIMEOUT_MS);
+	CHECK(ret == 1, "solicited message: event %d", ret);
+	dp_expect(cqa, 5, IBV_WC_SUCCESS, IBV_WC_SEND, "send", NULL);
+	dp_expect(cqb, 104, IBV_WC_SUCCESS, IBV_WC_RECV, "solicited recv", NULL);
+
+	CHECK(!ibv_destroy_qp(a) && !ibv_destroy_qp(b), "destroy qps");
+	CHECK(!ibv_destroy_cq(cqa) && !ibv_destroy_cq(cqb), "destroy cqs");
+	CHECK(!ibv_destroy_comp_channel(ch), "destroy channel");
+	dp_buf_free(&buf);
+}
+
+static void test_cq_overrun(struct dp_dev *d)
+{
+	struct ibv_async_event ev;
+	struct ibv_cq *small, *cqb;
+	struct ibv_qp *a, *b;
+	struct dp_buf buf;
+	struct ibv_sge s;
+	int i, n, got = 0;
+
+	SUBTEST("CQ overrun -> IBV_EVENT_CQ_ERR async event");
+	small = ibv_create_cq(d->ctx, 2, NULL, NULL, 0);
+	cqb = ibv_create_cq(d->ctx, 64, NULL, NULL, 0);
+	if (!small || !cqb)
+		dp_die("ibv_create_cq");
+	n = small->cqe + 4;
+	a = dp_create_qp(d, IBV_QPT_RC, small, small, NULL, n, 1, 0);
+	b = dp_create_qp(d, IBV_QPT_RC, cqb, cqb, NULL, 8, 1, 0);
+	if (dp_to_init(a) || dp_to_init(b) ||
+	    dp_to_rts(d, a, b->qp_num, NULL) || dp_to_rts(d, b, a->qp_num, NULL))
+		dp_die("connect");
+	dp_buf_alloc(d, &buf, 4096, DP_ALL_ACCESS);
+	s = dp_sge(&buf, 0, 8);
+	for (i = 0; i < n; i++)
+		CHECK(!post_send(a, i, IBV_WR_RDMA_WRITE, &s,
+				 (uintptr_t)buf.addr + 64, buf.mr->rkey, 0),
+		      "post_send %d", i);
+
+	while (dp_fd_ready(d->ctx->async_fd, DP_TIMEOUT_MS)) {
+		if (ibv_get_async_event(d->ctx, &ev))
+			break;
+		if (ev.event_type == IBV_EVENT_CQ_ERR)
+			got = ev.element.cq == small ? 1 : -1;
+		ibv_ack_async_event(&ev);
+		if (got)
+			break;
+	}
+	CHECK(got == 1, "no IBV_EVENT_CQ_ERR for the overrun CQ (cqe %d, %d sends)",
+	      small->cqe, n);
+
+	CHECK(!ibv_destroy_qp(a) && !ibv_destroy_qp(b), "destroy qps");
+	CHECK(!ibv_destroy_cq(small) && !ibv_destroy_cq(cqb), "destroy cqs");
+	dp_buf_free(&buf);
+	/* QPs on the dead CQ went to error: their async events may follow */
+	while (dp_fd_ready(d->ctx->async_fd, 50) &&
+	       !ibv_get_async_event(d->ctx, &ev))
+		ibv_ack_async_event(&ev);
+}
+
+static void test_resize_cq(struct dp_dev *d)
+{
+	struct ibv_sge s;
+	struct ibv_wc wc[16];
+	struct pair p;
+	int i, n, ret;
+
+	SUBTEST("resize CQ with completions pending: none lost, order kept");
+	pair_make(d, &p, 16, NULL);
+	s = dp_sge(&p.buf_a, 0, 8);
+	for (i = 0; i < 10; i++)
+		CHECK(!post_send(p.a, i, IBV_WR_RDMA_WRITE, &s,
+				 (uintptr_t)p.buf_b.addr, p.buf_b.mr->rkey, 0),
+		      "post_send");
+	/* take two, leave eight in the ring, then grow it */
+	n = dp_poll(p.cqa, wc, 2, DP_TIMEOUT_MS);
+	CHECK(n == 2 && wc[0].wr_id == 0 && wc[1].wr_id == 1, "first two");
+	{
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);	/* let the rest complete */
+	}
+	ret = ibv_resize_cq(p.cqa, 256);
+	CHECK(!ret, "ibv_resize_cq: %s", strerror(ret));
+	CHECK(p.cqa->cqe >= 256, "resized cqe %d", p.cqa->cqe);
+	n = dp_poll(p.cqa, wc, 8, DP_TIMEOUT_MS);
+	CHECK(n == 8, "after resize: %d of 8 completions", n);
+	for (i = 0; i < n; i++)
+		CHECK(wc[i].wr_id == 2u + i && wc[i].status == IBV_WC_SUCCESS,
+		      "after resize: #%d wr_id %llu status %d", i,
+		      (unsigned long long)wc[i].wr_id, wc[i].status);
+	/* and the resized CQ keeps working, past its old size */
+	for (i = 0; i < 20; i++)
+		CHECK(!post_send(p.a, 100 + i, IBV_WR_RDMA_WRITE, &s,
+				 (uintptr_t)p.buf_b.addr, p.buf_b.mr->rkey, 0),
+		      "post_send");
+	for (i = 0; i < 20; i++)
+		dp_expect(p.cqa, 100 + i, IBV_WC_SUCCESS, IBV_WC_RDMA_WRITE,
+			  "after resize", NULL);
+	pair_destroy(&p);
+}
+
+static void test_destroyed_qp_cqes(struct dp_dev *d)
+{
+	struct ibv_cq *cq, *cqb;
+	struct ibv_qp *a, *b;
+	struct dp_buf buf;
+	struct ibv_sge s;
+	int i, ret;
+
+	SUBTEST("destroy: busy CQ refused; a destroyed QP's unpolled CQEs vanish");
+	cq = ibv_create_cq(d->ctx, 64, NULL, NULL, 0);
+	cqb = ibv_create_cq(d->ctx, 64, NULL, NULL, 0);
+	if (!cq || !cqb)
+		dp_die("ibv_create_cq");
+	a = dp_create_qp(d, IBV_QPT_RC, cq, cq, NULL, 16, 1, 0);
+	b = dp_create_qp(d, IBV_QPT_RC, cqb, cqb, NULL, 16, 1, 0);
+	if (dp_to_init(a) || dp_to_init(b) ||
+	    dp_to_rts(d, a, b->qp_num, NULL) || dp_to_rts(d, b, a->qp_num, NULL))
+		dp_die("connect");
+	ret = ibv_destroy_cq(cq);
+	CHECK_ERRNO(ret, EBUSY, "destroying a CQ that QPs use");
+
+	dp_buf_alloc(d, &buf, 4096, DP_ALL_ACCESS);
+	s = dp_sge(&buf, 0, 8);
+	for (i = 0; i < 5; i++)
+		CHECK(!post_send(a, i, IBV_WR_RDMA_WRITE, &s,
+				 (uintptr_t)buf.addr + 128, buf.mr->rkey, 0),
+		      "post_send");
+	{
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+	CHECK(!ibv_destroy_qp(a), "destroy qp with CQEs pending");
+	if (!dp_reference)	/* rxe leaves them; mlx5 cleans the CQ */
+		CHECK(dp_cq_stays_empty(cq, 50),
+		      "CQEs of a destroyed QP still polled");
+	CHECK(!ibv_destroy_qp(b), "destroy qp");
+	CHECK(!ibv_destroy_cq(cq) && !ibv_destroy_cq(cqb), "destroy cqs");
+	dp_buf_free(&buf);
+}
+
+int main(int argc, char **argv)
+{
+	const char *only = argc > 1 ? argv[1] : NULL;
+	struct dp_dev d;
+
+	dp_open(&d);
+#define RUN(name)                                                              \
+	do {                                                                   \
+		if (!only || !strcmp(only, #name))                             \
+			test_##name(&d);                                       \
+	} while (0)
+	RUN(bad_lkey_and_flush);
+	RUN(bad_rkey);
+	RUN(short_recv);
+	RUN(rnr);
+	RUN(state_machine);
+	RUN(comp_channel);
+	RUN(cq_overrun);
+	RUN(resize_cq);
+	RUN(destroyed_qp_cqes);
+	dp_close(&d);
+	return check_finish("datapath_errors");
+}
