@@ -370,6 +370,8 @@ struct ibv_cq_ex *smlx_create_cq_ex(struct ibv_context *ibctx,
 	err = cq_map_ring(cq, &resp.drv);
 	if (err)
 		goto err_free;
+	/* libibverbs' wrapper may do it too; completion events need it done. */
+	verbs_init_cq(&cq->vcq.cq, ibctx, attr->channel, attr->cq_context);
 	cq_ex_install_ops(cq);
 	return &cq->vcq.cq_ex;
 

@@ -746,6 +746,7 @@ struct ibv_qp *smlx_create_qp_ex(struct ibv_context *ibctx,
 				    IBV_QP_INIT_ATTR_CREATE_FLAGS |
 				    IBV_QP_INIT_ATTR_SEND_OPS_FLAGS;
 	struct smlx_create_qp_cmd_resp resp;
+	struct ibv_qp_init_attr_ex cmd_attr;
 	struct ibv_create_qp cmd;
 	uint64_t send_ops = 0;
 	struct smlx_qp *qp;
@@ -784,10 +785,13 @@ struct ibv_qp *smlx_create_qp_ex(struct ibv_context *ibctx,
 	}
 	qp->sq_sig_all = attr->sq_sig_all;
 
+	/* No create flag is supported, so an empty set need not travel. */
+	cmd_attr = *attr;
+	cmd_attr.comp_mask &= ~IBV_QP_INIT_ATTR_CREATE_FLAGS;
 	memset(&cmd, 0, sizeof(cmd));
 	memset(&resp, 0, sizeof(resp));
-	err = ibv_cmd_create_qp_ex(ibctx, &qp->vqp, attr, &cmd, sizeof(cmd),
-				   &resp.ibv_resp, sizeof(resp));
+	err = ibv_cmd_create_qp_ex(ibctx, &qp->vqp, &cmd_attr, &cmd,
+				   sizeof(cmd), &resp.ibv_resp, sizeof(resp));
 	if (err)
 		goto err_free;
 
