@@ -25,6 +25,8 @@ IBV_EXPORT int ibv_cmd_alloc_pd(struct ibv_context *ctx, struct ibv_pd *pd,
 				size_t resp_size)
 {
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_alloc_pd);
+	USE_OWN_BUF_IF_NULL(resp, resp_size, struct ib_uverbs_alloc_pd_resp);
 
 	memset(&cmd->core_payload, 0, sizeof(cmd->core_payload));
 	ret = execute_cmd_write(ctx, IB_USER_VERBS_CMD_ALLOC_PD, cmd, cmd_size,
@@ -53,6 +55,8 @@ IBV_EXPORT int ibv_cmd_open_xrcd(struct ibv_context *ctx,
 				 size_t resp_size)
 {
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_open_xrcd);
+	USE_OWN_BUF_IF_NULL(resp, resp_size, struct ib_uverbs_open_xrcd_resp);
 
 	if (attr->comp_mask >= IBV_XRCD_INIT_ATTR_RESERVED)
 		return EOPNOTSUPP;
@@ -92,6 +96,8 @@ IBV_EXPORT int ibv_cmd_alloc_mw(struct ibv_pd *pd, enum ibv_mw_type type,
 				size_t resp_size)
 {
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_alloc_mw);
+	USE_OWN_BUF_IF_NULL(resp, resp_size, struct ib_uverbs_alloc_mw_resp);
 
 	memset(&cmd->core_payload, 0, sizeof(cmd->core_payload));
 	cmd->pd_handle = pd->handle;
@@ -124,6 +130,7 @@ IBV_EXPORT int ibv_cmd_create_ah(struct ibv_pd *pd, struct ibv_ah *ah,
 {
 	struct ibv_create_ah cmd = {};
 	int ret;
+	USE_OWN_BUF_IF_NULL(resp, resp_size, struct ib_uverbs_create_ah_resp);
 
 	cmd.user_handle = (uintptr_t)ah;
 	cmd.pd_handle = pd->handle;
@@ -165,6 +172,8 @@ IBV_EXPORT int ibv_cmd_create_wq(struct ibv_context *ctx,
 				 size_t resp_size)
 {
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_create_wq);
+	USE_OWN_BUF_IF_NULL(resp, resp_size, struct ib_uverbs_ex_create_wq_resp);
 
 	if (wq_init_attr->comp_mask >= IBV_WQ_INIT_ATTR_RESERVED)
 		return EINVAL;
@@ -207,6 +216,7 @@ IBV_EXPORT int ibv_cmd_modify_wq(struct ibv_wq *wq, struct ibv_wq_attr *attr,
 				 struct ibv_modify_wq *cmd, size_t cmd_size)
 {
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_modify_wq);
 
 	if (attr->attr_mask >= IBV_WQ_ATTR_RESERVED)
 		return EINVAL;
@@ -265,6 +275,7 @@ IBV_EXPORT int ibv_cmd_create_rwq_ind_table(
 	size_t num_tbl, cmd_size;
 	unsigned int i;
 	int ret;
+	USE_OWN_BUF_IF_NULL(resp, resp_size, struct ib_uverbs_ex_create_rwq_ind_table_resp);
 
 	if (init_attr->comp_mask >= IBV_CREATE_IND_TABLE_RESERVED ||
 	    init_attr->log_ind_tbl_size > IB_USER_VERBS_MAX_LOG_IND_TBL_SIZE)

@@ -14,6 +14,8 @@ IBV_EXPORT int ibv_cmd_create_cq(struct ibv_context *ctx, int cqe,
 				 size_t resp_size)
 {
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_create_cq);
+	USE_OWN_BUF_IF_NULL(resp, resp_size, struct ib_uverbs_create_cq_resp);
 
 	memset(&cmd->core_payload, 0, sizeof(cmd->core_payload));
 	cmd->user_handle = (uintptr_t)cq;
@@ -40,6 +42,8 @@ IBV_EXPORT int ibv_cmd_create_cq_ex(struct ibv_context *ctx,
 				    size_t resp_size, uint32_t cmd_flags)
 {
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_create_cq_ex);
+	USE_OWN_BUF_IF_NULL(resp, resp_size, struct ib_uverbs_ex_create_cq_resp);
 
 	if (!check_comp_mask(cq_attr->comp_mask, IBV_CQ_INIT_ATTR_MASK_FLAGS |
 						     IBV_CQ_INIT_ATTR_MASK_PD))
@@ -81,6 +85,8 @@ IBV_EXPORT int ibv_cmd_resize_cq(struct ibv_cq *cq, int cqe,
 				 size_t resp_size)
 {
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_resize_cq);
+	USE_OWN_BUF_IF_NULL(resp, resp_size, struct ib_uverbs_resize_cq_resp);
 
 	memset(&cmd->core_payload, 0, sizeof(cmd->core_payload));
 	cmd->cq_handle = cq->handle;
@@ -97,6 +103,8 @@ IBV_EXPORT int ibv_cmd_modify_cq(struct ibv_cq *cq,
 				 struct ibv_modify_cq_attr *attr,
 				 struct ibv_modify_cq *cmd, size_t cmd_size)
 {
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_modify_cq);
+
 	if (attr->attr_mask >= IBV_CQ_ATTR_RESERVED)
 		return EINVAL;
 	memset(&cmd->core_payload, 0, sizeof(cmd->core_payload));

@@ -10,6 +10,42 @@
 #define offsetofend(type, member)                                              \
 	(offsetof(type, member) + sizeof(((type *)0)->member))
 
+/*
+ * The ioctl form also reports the core's optional features; the driver's
+ * request and response travel as the UHW attributes.  The async event fd
+ * is then allocated separately (verbs_open_device does it).
+ */
+static int get_context_ioctl(struct ibv_context *ctx,
+			     struct ibv_get_context *cmd, size_t cmd_size,
+			     struct ib_uverbs_get_context_resp *resp,
+			     size_t resp_size)
+{
+	struct verbs_device *vdev = verbs_get_device(ctx->device);
+	uint32_t num_comp_vectors = 0;
+	uint64_t core_support = 0;
+	int ret;
+
+	DECLARE_COMMAND_BUFFER(cmdb, UVERBS_OBJECT_DEVICE,
+			       UVERBS_METHOD_GET_CONTEXT, 4);
+	if (cmd_size > sizeof(*cmd))
+		fill_attr_in(cmdb, UVERBS_ATTR_UHW_IN, cmd + 1,
+			     cmd_size - sizeof(*cmd));
+	if (resp_size > sizeof(*resp))
+		fill_attr_out(cmdb, UVERBS_ATTR_UHW_OUT, resp + 1,
+			      resp_size - sizeof(*resp));
+	fill_attr_out_ptr(cmdb, UVERBS_ATTR_GET_CONTEXT_NUM_COMP_VECTORS,
+			  &num_comp_vectors);
+	attr_optional(fill_attr_out_ptr(cmdb,
+					UVERBS_ATTR_GET_CONTEXT_CORE_SUPPORT,
+					&core_support));
+	ret = execute_ioctl(ctx, cmdb);
+	if (ret)
+		return ret;
+	ctx->num_comp_vectors = (int)num_comp_vectors;
+	vdev->core_support = core_support;
+	return 0;
+}
+
 IBV_EXPORT int ibv_cmd_get_context(struct verbs_context *vctx,
 				   struct ibv_get_context *cmd,
 				   size_t cmd_size,
@@ -18,37 +54,21 @@ IBV_EXPORT int ibv_cmd_get_context(struct verbs_context *vctx,
 {
 	struct ibv_context *ctx = &vctx->context;
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_get_context);
+	USE_OWN_BUF_IF_NULL(resp, resp_size, struct ib_uverbs_get_context_resp);
 
+	ret = get_context_ioctl(ctx, cmd, cmd_size, resp, resp_size);
+	if (ret != ENOTTY && ret != EOPNOTSUPP && ret != EPROTONOSUPPORT)
+		return ret;
+
+	/* kernels without the method: the write() command, async fd included */
 	ret = execute_cmd_write(ctx, IB_USER_VERBS_CMD_GET_CONTEXT, cmd,
 				cmd_size, resp, resp_size);
 	if (ret)
 		return ret;
-
 	ctx->async_fd = (int)resp->async_fd;
 	ctx->num_comp_vectors = (int)resp->num_comp_vectors;
-	/* which optional core features (e.g. MR access flags) exist */
-	ibverbs_query_core_support(ctx);
 	return 0;
-}
-
-int ibverbs_query_core_support(struct ibv_context *ctx)
-{
-	struct verbs_device *vdev = verbs_get_device(ctx->device);
-	uint64_t core_support = 0;
-	uint32_t num_comp_vectors = 0;
-	int ret;
-
-	DECLARE_COMMAND_BUFFER(cmdb, UVERBS_OBJECT_DEVICE,
-			       UVERBS_METHOD_QUERY_CONTEXT, 2);
-	fill_attr_out_ptr(cmdb, UVERBS_ATTR_QUERY_CONTEXT_NUM_COMP_VECTORS,
-			  &num_comp_vectors);
-	attr_optional(fill_attr_out_ptr(cmdb,
-					UVERBS_ATTR_QUERY_CONTEXT_CORE_SUPPORT,
-					&core_support));
-	ret = execute_ioctl(ctx, cmdb);
-	if (!ret)
-		vdev->core_support = core_support;
-	return ret;
 }
 
 IBV_EXPORT int ibv_cmd_query_context(struct ibv_context *ctx,
@@ -150,8 +170,15 @@ IBV_EXPORT int ibv_cmd_query_device_any(struct ibv_context *ctx,
 					size_t *resp_size)
 {
 	struct verbs_sysfs_dev *sdev = verbs_get_device(ctx->device)->sysfs;
+	struct ib_uverbs_ex_query_device_resp own_resp;
+	size_t own_resp_size = sizeof(own_resp);
 	size_t kernel_len;
 	int ret;
+
+	if (!resp || !resp_size) {
+		resp = &own_resp;
+		resp_size = &own_resp_size;
+	}
 
 	if (input && input->comp_mask)
 		return EINVAL;
@@ -287,6 +314,7 @@ IBV_EXPORT int ibv_cmd_query_port(struct ibv_context *ctx, uint8_t port_num,
 	struct ib_uverbs_query_port_resp_ex resp_ex = {};
 	struct ib_uverbs_query_port_resp resp = {};
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_query_port);
 
 	if (cmd_size == sizeof(*cmd)) {
 		DECLARE_COMMAND_BUFFER(cmdb, UVERBS_OBJECT_DEVICE,

@@ -17,6 +17,8 @@ IBV_EXPORT int ibv_cmd_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
 			      size_t resp_size)
 {
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_reg_mr);
+	USE_OWN_BUF_IF_NULL(resp, resp_size, struct ib_uverbs_reg_mr_resp);
 
 	memset(&cmd->core_payload, 0, sizeof(cmd->core_payload));
 	cmd->start = (uintptr_t)addr;
@@ -49,6 +51,8 @@ IBV_EXPORT int ibv_cmd_rereg_mr(struct verbs_mr *vmr, uint32_t flags,
 				size_t resp_sz)
 {
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_sz, struct ibv_rereg_mr);
+	USE_OWN_BUF_IF_NULL(resp, resp_sz, struct ib_uverbs_rereg_mr_resp);
 
 	memset(&cmd->core_payload, 0, sizeof(cmd->core_payload));
 	cmd->mr_handle = vmr->ibv_mr.handle;

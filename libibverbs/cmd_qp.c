@@ -106,6 +106,8 @@ IBV_EXPORT int ibv_cmd_create_qp_ex(struct ibv_context *ctx,
 {
 	struct verbs_xrcd *vxrcd = NULL;
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_create_qp);
+	USE_OWN_BUF_IF_NULL(resp, resp_size, struct ib_uverbs_create_qp_resp);
 
 	if (attr_ex->comp_mask & ~(IBV_QP_INIT_ATTR_PD | IBV_QP_INIT_ATTR_XRCD |
 				   IBV_QP_INIT_ATTR_SEND_OPS_FLAGS))
@@ -133,6 +135,8 @@ IBV_EXPORT int ibv_cmd_create_qp_ex2(struct ibv_context *ctx,
 {
 	struct verbs_xrcd *vxrcd = NULL;
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_create_qp_ex);
+	USE_OWN_BUF_IF_NULL(resp, resp_size, struct ib_uverbs_ex_create_qp_resp);
 
 	if (attr_ex->comp_mask & ~((IBV_QP_INIT_ATTR_SEND_OPS_FLAGS << 1) - 1))
 		return EINVAL;
@@ -167,6 +171,8 @@ IBV_EXPORT int ibv_cmd_create_qp(struct ibv_pd *pd, struct ibv_qp *qp,
 	struct ibv_qp_init_attr_ex attr_ex = {};
 	struct verbs_xrcd *vxrcd = NULL;
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_create_qp);
+	USE_OWN_BUF_IF_NULL(resp, resp_size, struct ib_uverbs_create_qp_resp);
 
 	memcpy(&attr_ex, attr, sizeof(*attr));
 	attr_ex.comp_mask = IBV_QP_INIT_ATTR_PD;
@@ -192,6 +198,8 @@ IBV_EXPORT int ibv_cmd_open_qp(struct ibv_context *ctx, struct verbs_qp *qp,
 {
 	struct verbs_xrcd *xrcd;
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_open_qp);
+	USE_OWN_BUF_IF_NULL(resp, resp_size, struct ib_uverbs_create_qp_resp);
 
 	if (attr->comp_mask >= IBV_QP_OPEN_ATTR_RESERVED)
 		return EOPNOTSUPP;
@@ -270,6 +278,7 @@ IBV_EXPORT int ibv_cmd_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr,
 {
 	struct ib_uverbs_query_qp_resp resp = {};
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_query_qp);
 
 	/* the kernel's ABI has no room for newer attributes */
 	if (attr_mask & ~(IBV_QP_RATE_LIMIT - 1))
@@ -378,6 +387,8 @@ IBV_EXPORT int ibv_cmd_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr,
 				 int attr_mask, struct ibv_modify_qp *cmd,
 				 size_t cmd_size)
 {
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_modify_qp);
+
 	if (attr_mask & ~(IBV_QP_RATE_LIMIT - 1))
 		return EOPNOTSUPP;
 	memset(&cmd->core_payload, 0, sizeof(cmd->core_payload));
@@ -393,6 +404,9 @@ IBV_EXPORT int ibv_cmd_modify_qp_ex(struct ibv_qp *qp, struct ibv_qp_attr *attr,
 				    struct ib_uverbs_ex_modify_qp_resp *resp,
 				    size_t resp_size)
 {
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_modify_qp_ex);
+	USE_OWN_BUF_IF_NULL(resp, resp_size, struct ib_uverbs_ex_modify_qp_resp);
+
 	memset(&cmd->core_payload, 0, sizeof(cmd->core_payload));
 	fill_modify_qp(&cmd->base, qp, attr, attr_mask);
 	if (attr_mask & IBV_QP_RATE_LIMIT)

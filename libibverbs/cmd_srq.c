@@ -24,6 +24,8 @@ IBV_EXPORT int ibv_cmd_create_srq(struct ibv_pd *pd, struct ibv_srq *srq,
 				  size_t resp_size)
 {
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_create_srq);
+	USE_OWN_BUF_IF_NULL(resp, resp_size, struct ib_uverbs_create_srq_resp);
 
 	memset(&cmd->core_payload, 0, sizeof(cmd->core_payload));
 	cmd->user_handle = (uintptr_t)srq;
@@ -53,6 +55,8 @@ IBV_EXPORT int ibv_cmd_create_srq_ex(struct ibv_context *ctx,
 	struct verbs_xrcd *vxrcd = NULL;
 	enum ibv_srq_type type = IBV_SRQT_BASIC;
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_create_xsrq);
+	USE_OWN_BUF_IF_NULL(resp, resp_size, struct ib_uverbs_create_srq_resp);
 
 	if (attr_ex->comp_mask >= IBV_SRQ_INIT_ATTR_RESERVED)
 		return EOPNOTSUPP;
@@ -113,6 +117,8 @@ IBV_EXPORT int ibv_cmd_modify_srq(struct ibv_srq *srq,
 				  int srq_attr_mask,
 				  struct ibv_modify_srq *cmd, size_t cmd_size)
 {
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_modify_srq);
+
 	memset(&cmd->core_payload, 0, sizeof(cmd->core_payload));
 	cmd->srq_handle = srq->handle;
 	cmd->attr_mask = srq_attr_mask;
@@ -128,6 +134,7 @@ IBV_EXPORT int ibv_cmd_query_srq(struct ibv_srq *srq,
 {
 	struct ib_uverbs_query_srq_resp resp = {};
 	int ret;
+	USE_OWN_BUF_IF_NULL(cmd, cmd_size, struct ibv_query_srq);
 
 	memset(&cmd->core_payload, 0, sizeof(cmd->core_payload));
 	cmd->srq_handle = srq->handle;

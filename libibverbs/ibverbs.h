@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <infiniband/driver.h>
 
 #define IBV_EXPORT __attribute__((visibility("default")))
@@ -78,9 +79,6 @@ struct ibv_cq_ex *__lib_ibv_create_cq_ex(struct ibv_context *context,
 /* device.c */
 extern int ibverbs_abi_version;
 
-/* cmd_device.c */
-int ibverbs_query_core_support(struct ibv_context *ctx);
-
 /* Raise a uverbs write() command on ctx->cmd_fd; returns 0 or an errno. */
 int ibverbs_execute_write(struct ibv_context *ctx, uint32_t command,
 			  struct ib_uverbs_cmd_hdr *req, size_t req_len,
@@ -110,6 +108,21 @@ int ibverbs_execute_write_ex(struct ibv_context *ctx, uint32_t command,
 	ibverbs_execute_write_ex(ctx, enum_, &(cmd)->hdr,                      \
 				 sizeof((cmd)->core_payload), cmd_size, resp,  \
 				 sizeof(*(resp)), resp_size)
+
+/*
+ * rdma-core's ibv_cmd_* accept cmd/resp == NULL from providers that have no
+ * driver data (librxe does that); then a bare request/response of our own
+ * stands in.
+ */
+#define USE_OWN_BUF_IF_NULL(ptr, size, type)                                   \
+	type __own_##ptr;                                                      \
+	do {                                                                   \
+		if (!(ptr)) {                                                  \
+			memset(&__own_##ptr, 0, sizeof(__own_##ptr));          \
+			(ptr) = &__own_##ptr;                                  \
+			(size) = sizeof(__own_##ptr);                          \
+		}                                                              \
+	} while (0)
 
 /* Turn an errno-style return into the verbs convention: errno + value. */
 static inline int set_errno_ret(int err)

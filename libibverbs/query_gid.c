@@ -105,10 +105,11 @@ IBV_EXPORT int __ibv_query_gid_ex(struct ibv_context *ctx, uint32_t port_num,
 	{
 		DECLARE_COMMAND_BUFFER(cmdb, UVERBS_OBJECT_DEVICE,
 				       UVERBS_METHOD_QUERY_GID_ENTRY, 4);
-		fill_attr_in_uint32(cmdb, UVERBS_ATTR_QUERY_GID_ENTRY_PORT,
-				    port_num);
-		fill_attr_in_uint32(cmdb, UVERBS_ATTR_QUERY_GID_ENTRY_GID_INDEX,
-				    gid_index);
+		/* CONST_IN attributes: always 64 bit on the wire */
+		fill_attr_const_in(cmdb, UVERBS_ATTR_QUERY_GID_ENTRY_PORT,
+				   port_num);
+		fill_attr_const_in(cmdb, UVERBS_ATTR_QUERY_GID_ENTRY_GID_INDEX,
+				   gid_index);
 		fill_attr_in_uint32(cmdb, UVERBS_ATTR_QUERY_GID_ENTRY_FLAGS,
 				    flags);
 		fill_attr_out_ptr(cmdb, UVERBS_ATTR_QUERY_GID_ENTRY_RESP_ENTRY,
