@@ -90,30 +90,63 @@ static inline void *wqe_payload(struct smlx_send_wqe *wqe)
 }
 
 /*
- * The SQ doorbell: POST_SEND with no work request.  The kernel insists on
- * a wqe_size of at least one ib_uverbs_send_wr even when it copies none.
+ * Doorbells: POST_SEND (or POST_RECV) with no work request.  The kernel
+ * insists on a wqe_size of at least one ib_uverbs_{send,recv}_wr even when
+ * it copies none, and on a response buffer.
  */
-static int sq_ring_doorbell(struct smlx_qp *qp)
+static int qp_doorbell(struct smlx_qp *qp, uint32_t command, uint32_t wqe_size)
 {
 	struct {
 		struct ib_uverbs_cmd_hdr hdr;
-		struct ib_uverbs_post_send cmd;
+		union {
+			struct ib_uverbs_post_send send;
+			struct ib_uverbs_post_recv recv;
+		};
 	} req;
-	struct ib_uverbs_post_send_resp resp;
+	union {
+		struct ib_uverbs_post_send_resp send;
+		struct ib_uverbs_post_recv_resp recv;
+	} resp;
+	size_t len = sizeof(req.hdr);
 	ssize_t ret;
 
 	memset(&req, 0, sizeof(req));
-	req.hdr.command = IB_USER_VERBS_CMD_POST_SEND;
-	req.hdr.in_words = sizeof(req) / 4;
+	req.hdr.command = command;
 	req.hdr.out_words = sizeof(resp) / 4;
-	req.cmd.response = (uintptr_t)&resp;
-	req.cmd.qp_handle = qp->vqp.qp.handle;
-	req.cmd.wqe_size = sizeof(struct ib_uverbs_send_wr);
+	if (command == IB_USER_VERBS_CMD_POST_SEND) {
+		req.send.response = (uintptr_t)&resp;
+		req.send.qp_handle = qp->vqp.qp.handle;
+		req.send.wqe_size = wqe_size;
+		len += sizeof(req.send);
+	} else {
+		req.recv.response = (uintptr_t)&resp;
+		req.recv.qp_handle = qp->vqp.qp.handle;
+		req.recv.wqe_size = wqe_size;
+		len += sizeof(req.recv);
+	}
+	req.hdr.in_words = len / 4;
 
-	ret = write(qp->vqp.qp.context->cmd_fd, &req, sizeof(req));
-	if (ret == (ssize_t)sizeof(req))
+	ret = write(qp->vqp.qp.context->cmd_fd, &req, len);
+	if (ret == (ssize_t)len)
 		return 0;
 	return ret < 0 ? errno : EIO;
+}
+
+/* The SQ doorbell: the kernel looks at our producer index again. */
+static int sq_ring_doorbell(struct smlx_qp *qp)
+{
+	return qp_doorbell(qp, IB_USER_VERBS_CMD_POST_SEND,
+			   sizeof(struct ib_uverbs_send_wr));
+}
+
+/*
+ * Receives need no doorbell, except on a QP in the error state: nothing
+ * arrives there to make the kernel look at the RQ, so we ask it to flush.
+ */
+static int rq_ring_flush_doorbell(struct smlx_qp *qp)
+{
+	return qp_doorbell(qp, IB_USER_VERBS_CMD_POST_RECV,
+			   sizeof(struct ib_uverbs_recv_wr));
 }
 
 /* Copies the data of an inline WQE; ENOMEM if it does not fit. */
@@ -335,8 +368,10 @@ int smlx_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		   struct ibv_recv_wr **bad_wr)
 {
 	struct smlx_qp *qp = to_sqp(ibqp);
+	struct ibv_recv_wr *head = wr;
 	uint32_t producer, free_slots;
-	int err = 0;
+	bool flush = false;
+	int err = 0, db_err;
 
 	if (!smlx_ring_present(&qp->rq)) {
 		*bad_wr = wr;
@@ -362,12 +397,21 @@ int smlx_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		producer++;
 		free_slots--;
 	}
-	if (producer != qp->rq.own_index)
+	if (producer != qp->rq.own_index) {
 		smlx_ring_publish(&qp->rq, producer);
+		flush = qp->state == IBV_QPS_ERR;
+	}
 out:
 	pthread_spin_unlock(&qp->rq_lock);
 	if (err)
 		*bad_wr = wr;
+	if (flush) {
+		db_err = rq_ring_flush_doorbell(qp);
+		if (db_err && !err) {
+			*bad_wr = head;
+			err = db_err;
+		}
+	}
 	return err;
 }
 
