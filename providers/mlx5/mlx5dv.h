@@ -12,6 +12,12 @@
  * Types whose layout an application reads or fills in follow rdma-core 44
  * exactly; objects that are only ever handled through pointers are left
  * incomplete.
+ *
+ * Left out on purpose: ConnectX's WQE and CQE formats (struct mlx5_cqe64,
+ * struct mlx5_wqe_*_seg, the mlx5dv_set_*_seg() and mlx5dv_get_cqe_*()
+ * inlines) and the DEVX_SET/DEVX_GET mailbox helpers.  They only apply to
+ * buffers obtained through mlx5dv_init_obj() or DEVX, which never succeed
+ * here.
  */
 #ifndef SMLX_MLX5DV_H
 #define SMLX_MLX5DV_H
