@@ -1,0 +1,28 @@
+# ibv_advise_mr on ODP MRs: each advice synchronous and queued, NO_FAULT
+# mapping no new page, the errors of bad requests, invalidations by
+# MADV_DONTNEED, munmap, COW and MADV_PAGEOUT, all seen through
+# "rdma statistic mr" and "rdma resource show mr -dd".  A small zram swap
+# makes MADV_PAGEOUT able to reclaim the registered anonymous pages.
+. "$(dirname "$0")/../lib.sh"
+
+swap_dev=
+if [ "${VM_RUN:-0}" = 1 ] && ! grep -q / /proc/swaps &&
+	modprobe zram num_devices=1 2>/dev/null &&
+	echo 64M >/sys/block/zram0/disksize &&
+	mkswap /dev/zram0 >/dev/null && swapon /dev/zram0; then
+	swap_dev=/dev/zram0
+fi
+cleanup() { [ -z "$swap_dev" ] || swapoff "$swap_dev"; }
+trap cleanup EXIT
+[ -n "$swap_dev" ] || echo "no zram swap: MADV_PAGEOUT is checked without reclaim"
+
+before=$(rdma statistic show link "$SMLX_DEV/1")
+"$SMLX_TESTBIN/odp_prefetch" || fail "odp_prefetch"
+after=$(rdma statistic show link "$SMLX_DEV/1")
+echo "device counters before: $before"
+echo "device counters after:  $after"
+# The device totals keep what MRs counted after the MRs are gone.
+b=$(echo "$before" | sed -n 's/.* page_prefetch \([0-9]*\).*/\1/p')
+a=$(echo "$after" | sed -n 's/.* page_prefetch \([0-9]*\).*/\1/p')
+[ -n "$a" ] && [ -n "$b" ] || fail "rdma statistic does not show page_prefetch"
+[ "$a" -gt "$b" ] || fail "device page_prefetch did not grow: $b -> $a"
