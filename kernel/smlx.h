@@ -45,6 +45,9 @@ struct smlx_dev {
 	u32 mr_next_index;		/* xa_alloc_cyclic() cursor */
 	atomic_t mr_variant;
 
+	/* ODP counters of all MRs, dead ones included (rdma statistic). */
+	struct smlx_odp_counters odp_counters;
+
 	struct smlx_engine_dev eng;	/* data path: smlx_engine.h */
 };
 

@@ -14,6 +14,7 @@
 #include <rdma/ib_mad.h>
 
 #include "smlx.h"
+#include "smlx_odp.h"
 
 /*
  * Device capability bits that are true today.  Data-path bits (RC RNR NAK
@@ -221,6 +222,8 @@ static const struct ib_device_ops smlx_dev_ops = {
 	.uverbs_abi_ver = SMLX_UVERBS_ABI_VERSION,
 	.device_group = &smlx_dev_attr_group,
 
+	.advise_mr = smlx_advise_mr,
+	.alloc_hw_port_stats = smlx_alloc_hw_port_stats,
 	.alloc_pd = smlx_alloc_pd,
 	.alloc_ucontext = smlx_alloc_ucontext,
 	.alloc_xrcd = smlx_alloc_xrcd,
@@ -233,12 +236,15 @@ static const struct ib_device_ops smlx_dev_ops = {
 	.dealloc_ucontext = smlx_dealloc_ucontext,
 	.dealloc_xrcd = smlx_dealloc_xrcd,
 	.dereg_mr = smlx_dereg_mr,
+	.fill_res_mr_entry = smlx_fill_res_mr_entry,
+	.fill_stat_mr_entry = smlx_fill_stat_mr_entry,
 	.destroy_ah = smlx_destroy_ah,
 	.destroy_cq = smlx_destroy_cq,
 	.destroy_qp = smlx_destroy_qp,
 	.destroy_srq = smlx_destroy_srq,
 	.disassociate_ucontext = smlx_disassociate_ucontext,
 	.get_dev_fw_str = smlx_get_dev_fw_str,
+	.get_hw_stats = smlx_get_hw_stats,
 	.get_link_layer = smlx_get_link_layer,
 	.get_port_immutable = smlx_get_port_immutable,
 	.mmap = smlx_mmap,
@@ -290,6 +296,7 @@ struct smlx_dev *smlx_dev_alloc(struct net_device *ndev)
 	ida_init(&sdev->pd_ida);
 	xa_init_flags(&sdev->mr_xa, XA_FLAGS_ALLOC1);
 	atomic_set(&sdev->mr_variant, 0);
+	smlx_odp_counters_init(&sdev->odp_counters);
 
 	ibdev = &sdev->ibdev;
 	strscpy(ibdev->node_desc, SMLX_NODE_DESC, sizeof(ibdev->node_desc));

@@ -15,6 +15,7 @@
 #include <rdma/rdma_netlink.h>
 
 #include "smlx.h"
+#include "smlx_odp.h"
 
 MODULE_AUTHOR("smlx authors");
 MODULE_DESCRIPTION("smlx: software RDMA HCA with On-Demand Paging, modelled on mlx5");
@@ -174,9 +175,16 @@ static int __init smlx_init(void)
 {
 	int ret;
 
-	ret = register_netdevice_notifier(&smlx_netdev_notifier);
+	ret = smlx_odp_init();
 	if (ret)
 		return ret;
+	smlx_odp_fault_init();
+	ret = register_netdevice_notifier(&smlx_netdev_notifier);
+	if (ret) {
+		smlx_odp_fault_exit();
+		smlx_odp_exit();
+		return ret;
+	}
 	rdma_link_register(&smlx_link_ops);
 	return 0;
 }
@@ -187,6 +195,8 @@ static void __exit smlx_exit(void)
 	rdma_link_unregister(&smlx_link_ops);
 	unregister_netdevice_notifier(&smlx_netdev_notifier);
 	smlx_unregister_all();
+	smlx_odp_fault_exit();
+	smlx_odp_exit();
 }
 
 module_init(smlx_init);

@@ -7,6 +7,7 @@
 #include <linux/slab.h>
 
 #include "smlx.h"
+#include "smlx_odp.h"
 
 /* Access bits an smlx MR understands; others in the mandatory range fail. */
 #define SMLX_MR_ACCESS_FLAGS	(IB_ACCESS_LOCAL_WRITE | \
@@ -81,10 +82,12 @@ static int smlx_mr_publish(struct smlx_dev *sdev, struct smlx_mr *mr)
 
 static void smlx_mr_release_memory(struct smlx_mr *mr)
 {
-	if (mr->kind == SMLX_MR_PINNED)
+	if (mr->kind == SMLX_MR_PINNED) {
 		ib_umem_release(mr->umem);
-	else
+	} else {
+		smlx_odp_mr_fini(mr);
 		smlx_umem_odp_release(mr->odp);
+	}
 }
 
 struct ib_mr *smlx_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
@@ -140,6 +143,13 @@ struct ib_mr *smlx_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	}
 	if (ret)
 		goto err_free;
+	if (mr->kind != SMLX_MR_PINNED) {
+		ret = smlx_odp_mr_init(mr);
+		if (ret) {
+			smlx_umem_odp_release(mr->odp);
+			goto err_free;
+		}
+	}
 
 	ret = smlx_mr_publish(sdev, mr);
 	if (ret)

@@ -20,6 +20,7 @@
 #include <rdma/ib_verbs.h>
 
 #include "smlx_limits.h"
+#include "smlx_odp.h"
 #include "smlx_umem_odp.h"
 
 /* hmm_range_fault() runs over at most one leaf (2 MiB) per call. */
@@ -133,8 +134,14 @@ static bool smlx_umem_odp_invalidate(struct mmu_interval_notifier *mni,
 	mmu_interval_set_seq(mni, cur_seq);
 	before = odp->npages;
 	smlx_umem_odp_unmap_range(odp, range->start, range->end);
-	if (before != odp->npages)
-		atomic64_add(before - odp->npages, &odp->invalidated_pages);
+	if (before != odp->npages) {
+		smlx_odp_count(odp, SMLX_ODP_PAGE_INVALIDATIONS,
+			       before - odp->npages);
+		smlx_odp_count(odp, SMLX_ODP_PAGE_INVALIDATIONS_HANDLED, 1);
+		/* An implicit child left empty is torn down once idle. */
+		if (odp->parent && !odp->npages)
+			smlx_odp_child_idle(odp);
+	}
 	mutex_unlock(&odp->umem_mutex);
 	return true;
 }
@@ -155,8 +162,7 @@ static void smlx_umem_odp_init_common(struct smlx_umem_odp *odp,
 	mutex_init(&odp->umem_mutex);
 	xa_init(&odp->leaves);
 	xa_init(&odp->children);
-	atomic64_set(&odp->faulted_pages, 0);
-	atomic64_set(&odp->invalidated_pages, 0);
+	smlx_odp_counters_init(&odp->counters);
 
 	/*
 	 * umem_mutex is taken by invalidations that reclaim triggers: teach
@@ -372,7 +378,7 @@ static int smlx_odp_publish(struct smlx_umem_odp *odp, u64 start,
 {
 	unsigned long first = smlx_odp_page_index(start);
 	unsigned int min_order = odp->page_shift - PAGE_SHIFT;
-	unsigned long i, added = 0;
+	unsigned long i;
 	u64 *leaf;
 
 	lockdep_assert_held(&odp->umem_mutex);
@@ -392,13 +398,10 @@ static int smlx_odp_publish(struct smlx_umem_odp *odp, u64 start,
 		/* A snapshot leaves pages that are not present alone. */
 		if (!(pfns[i] & HMM_PFN_VALID) || (pfns[i] & HMM_PFN_ERROR))
 			continue;
-		if (!(*slot & SMLX_ODP_PAGE_READ)) {
+		if (!(*slot & SMLX_ODP_PAGE_READ))
 			odp->npages++;
-			added++;
-		}
 		WRITE_ONCE(*slot, smlx_odp_make_entry(odp, pfns[i]));
 	}
-	atomic64_add(added, &odp->faulted_pages);
 	return 0;
 }
 

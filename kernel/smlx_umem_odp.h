@@ -10,8 +10,12 @@
 
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <linux/types.h>
+
+#include "smlx_odp_stats.h"
 
 /*
  * One u64 per 4 KiB page: the physical address of the page with the
@@ -56,9 +60,21 @@ struct smlx_umem_odp {
 	struct xarray children;		/* chunk index -> struct smlx_umem_odp */
 	struct smlx_umem_odp *parent;	/* set on children */
 
-	/* Counters for rdma stat; pages, not events, as mlx5. */
-	atomic64_t faulted_pages;
-	atomic64_t invalidated_pages;
+	/*
+	 * Implicit child: one reference while published in the parent, one
+	 * per access or fault in flight (smlx_odp_implicit.c).  Parent: the
+	 * work that tears down children an invalidation emptied.
+	 */
+	refcount_t users;
+	struct work_struct reap_work;
+	bool reap_stopped;		/* under the children xarray's lock */
+
+	/*
+	 * rdma stat counters of the MR, on the parent for implicit children
+	 * (smlx_odp_count()), and the device's totals they also go to.
+	 */
+	struct smlx_odp_counters counters;
+	struct smlx_odp_counters *dev_counters;
 };
 
 struct smlx_umem_odp *smlx_umem_odp_get(u64 addr, u64 length, int access);
