@@ -72,16 +72,33 @@ static bool opcode_is_atomic(uint8_t opcode)
 	       opcode == SMLX_WQE_ATOMIC_FETCH_AND_ADD;
 }
 
+/*
+ * The state as last set or queried.  Read without the queue locks: an
+ * application may query or modify a QP in the middle of an ibv_wr_* batch,
+ * which holds the SQ lock.
+ */
+static enum ibv_qp_state qp_state(const struct smlx_qp *qp)
+{
+	return __atomic_load_n(&qp->state, __ATOMIC_RELAXED);
+}
+
+static void qp_set_state(struct smlx_qp *qp, enum ibv_qp_state state)
+{
+	__atomic_store_n(&qp->state, state, __ATOMIC_RELAXED);
+}
+
 /* Sends are refused before the QP can transmit, receives before INIT. */
 static bool sq_accepts(const struct smlx_qp *qp)
 {
-	return qp->state != IBV_QPS_RESET && qp->state != IBV_QPS_INIT &&
-	       qp->state != IBV_QPS_RTR;
+	enum ibv_qp_state state = qp_state(qp);
+
+	return state != IBV_QPS_RESET && state != IBV_QPS_INIT &&
+	       state != IBV_QPS_RTR;
 }
 
 static bool rq_accepts(const struct smlx_qp *qp)
 {
-	return qp->state != IBV_QPS_RESET;
+	return qp_state(qp) != IBV_QPS_RESET;
 }
 
 static inline void *wqe_payload(struct smlx_send_wqe *wqe)
@@ -399,7 +416,7 @@ int smlx_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 	}
 	if (producer != qp->rq.own_index) {
 		smlx_ring_publish(&qp->rq, producer);
-		flush = qp->state == IBV_QPS_ERR;
+		flush = qp_state(qp) == IBV_QPS_ERR;
 	}
 out:
 	pthread_spin_unlock(&qp->rq_lock);
@@ -933,16 +950,6 @@ static void qp_discard_cqes(struct smlx_qp *qp)
 		    vsrq->cq != ibqp->send_cq)
 			smlx_cq_discard_qp(vsrq->cq, ibqp->qp_num);
 	}
-}
-
-static void qp_set_state(struct smlx_qp *qp, enum ibv_qp_state state)
-{
-	/* Both locks: posters test the state under their own lock. */
-	pthread_spin_lock(&qp->sq_lock);
-	pthread_spin_lock(&qp->rq_lock);
-	qp->state = state;
-	pthread_spin_unlock(&qp->rq_lock);
-	pthread_spin_unlock(&qp->sq_lock);
 }
 
 int smlx_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,

@@ -44,7 +44,7 @@ struct smlx_qp {
 	struct smlx_mapped_ring rq;	/* absent with an SRQ, XRC, opened QPs */
 	pthread_spinlock_t sq_lock;
 	pthread_spinlock_t rq_lock;
-	enum ibv_qp_state state;	/* as last set through modify/query */
+	enum ibv_qp_state state;	/* as last set through modify/query (atomic) */
 	bool sq_sig_all;
 	uint32_t max_send_sge;
 	uint32_t max_recv_sge;
