@@ -270,11 +270,12 @@ bool smlx_comp_retire(struct smlx_qp *qp)
 
 		if (s->state != SMLX_SWQE_DONE)
 			break;
+		/* The slot is free before its CQE says so (docs/queues.md). */
+		smlx_queue_set_consumer(sq, idx + 1);
 		if (s->status != IB_WC_SUCCESS || qp->sq_sig_all ||
 		    (w->flags & SMLX_WQE_SIGNALED)) {
 			if (smlx_comp_post_send_cqe(qp, idx, s->status)) {
 				error = true;
-				idx++;
 				break;
 			}
 		}
@@ -284,8 +285,6 @@ bool smlx_comp_retire(struct smlx_qp *qp)
 			break;
 		}
 	}
-	if (idx != sq->kidx)
-		smlx_queue_set_consumer(sq, idx);
 	if (error)
 		smlx_qp_set_error(qp);
 	return false;
@@ -326,22 +325,23 @@ void smlx_comp_flush(struct smlx_qp *qp)
 		smlx_comp_retire(qp);
 		while (q->kidx != qp->req.fetch) {
 			struct smlx_swqe *s = smlx_comp_swqe(qp, q->kidx);
+			u32 idx = q->kidx;
 
-			smlx_comp_post_send_cqe(qp, q->kidx,
+			smlx_queue_set_consumer(q, idx + 1);
+			smlx_comp_post_send_cqe(qp, idx,
 						s->state == SMLX_SWQE_DONE &&
 						s->status != IB_WC_SUCCESS ?
 						s->status : IB_WC_WR_FLUSH_ERR);
-			smlx_queue_set_consumer(q, q->kidx + 1);
 		}
 		avail = smlx_queue_avail(q, q->kidx);
 		while (avail-- > 0) {
 			struct smlx_send_wqe *w = smlx_comp_wqe(qp, q->kidx);
+			u32 idx = q->kidx;
 
-			memcpy(w, smlx_queue_slot(q, q->kidx), sizeof(*w));
-			smlx_comp_swqe(qp, q->kidx)->length = 0;
-			smlx_comp_post_send_cqe(qp, q->kidx,
-						IB_WC_WR_FLUSH_ERR);
-			smlx_queue_set_consumer(q, q->kidx + 1);
+			memcpy(w, smlx_queue_slot(q, idx), sizeof(*w));
+			smlx_comp_swqe(qp, idx)->length = 0;
+			smlx_queue_set_consumer(q, idx + 1);
+			smlx_comp_post_send_cqe(qp, idx, IB_WC_WR_FLUSH_ERR);
 		}
 		qp->req.fetch = q->kidx;
 		qp->req.send = q->kidx;
@@ -368,9 +368,10 @@ void smlx_comp_flush(struct smlx_qp *qp)
 		avail = smlx_queue_avail(q, q->kidx);
 		while (avail-- > 0) {
 			struct smlx_recv_wqe *r = smlx_queue_slot(q, q->kidx);
+			u64 wr_id = READ_ONCE(r->wr_id);
 
-			smlx_comp_post_recv_flush(qp, qp->rcq, READ_ONCE(r->wr_id));
 			smlx_queue_set_consumer(q, q->kidx + 1);
+			smlx_comp_post_recv_flush(qp, qp->rcq, wr_id);
 		}
 	}
 }

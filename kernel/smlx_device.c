@@ -306,6 +306,13 @@ struct smlx_dev *smlx_dev_alloc(struct net_device *ndev)
 	addrconf_addr_eui48((unsigned char *)&ibdev->node_guid,
 			    ndev->dev_addr);
 	ib_set_device_ops(ibdev, &smlx_dev_ops);
+	/*
+	 * ib_core leaves these write() commands off unless a driver asks:
+	 * the provider uses them as SQ/RQ doorbells and to arm CQs.
+	 */
+	ibdev->uverbs_cmd_mask |= BIT_ULL(IB_USER_VERBS_CMD_POST_SEND) |
+				  BIT_ULL(IB_USER_VERBS_CMD_POST_RECV) |
+				  BIT_ULL(IB_USER_VERBS_CMD_REQ_NOTIFY_CQ);
 
 	ret = smlx_engine_dev_init(sdev);
 	if (ret) {
