@@ -143,21 +143,25 @@ static void load_provider(const char *name)
 {
 	char path[PATH_MAX + 64], libdir[PATH_MAX];
 	void *handle;
+	int len;
 
 	if (name[0] == '/') {
-		snprintf(path, sizeof(path), "%s", name);
+		len = snprintf(path, sizeof(path), "%s", name);
 	} else {
 		if (strchr(name, '/'))
 			return;
 		if (library_dir(libdir, sizeof(libdir)))
-			snprintf(path, sizeof(path),
-				 "%s/libibverbs/lib%s-rdmav%d.so", libdir, name,
-				 IBVERBS_PABI_VERSION);
+			len = snprintf(path, sizeof(path),
+				       "%s/libibverbs/lib%s-rdmav%d.so", libdir,
+				       name, IBVERBS_PABI_VERSION);
 		else
-			snprintf(path, sizeof(path), "%s/lib%s-rdmav%d.so",
-				 IBV_INSTALL_PROVIDER_DIR, name,
-				 IBVERBS_PABI_VERSION);
+			len = snprintf(path, sizeof(path), "%s/lib%s-rdmav%d.so",
+				       IBV_INSTALL_PROVIDER_DIR, name,
+				       IBVERBS_PABI_VERSION);
 	}
+	/* A truncated path could name some other library: load nothing. */
+	if (len < 0 || (size_t)len >= sizeof(path))
+		return;
 	if (!strncmp(path, SYSTEM_PROVIDER_DIR, strlen(SYSTEM_PROVIDER_DIR)))
 		return;
 

@@ -121,7 +121,9 @@ static int read_sysfs_dev(const char *class_dir, const char *name,
 	if (strlen(name) >= sizeof(sdev->sysfs_name))
 		return -1;
 	strcpy(sdev->sysfs_name, name);
-	snprintf(dir, sizeof(dir), "%s/%s", class_dir, name);
+	if (snprintf(dir, sizeof(dir), "%s/%s", class_dir,
+		     name) >= (int)sizeof(dir))
+		return -1;
 
 	if (ibv_read_sysfs_file(dir, "ibdev", sdev->ibdev_name,
 				sizeof(sdev->ibdev_name)) <= 0)
