@@ -53,15 +53,19 @@
 #define SMLX_ODP_CHUNK_SHIFT	30
 
 /*
- * ODP capabilities.  Registration of explicit and implicit ODP MRs works;
- * no transport can fault on an ODP MR yet because there is no data path, so
- * every per-transport mask is empty.  The issues that add the data path set
- * the bits here, and nowhere else.
+ * ODP capabilities: what the engine can page-fault on, per transport, each
+ * bit proven by tests/vm/cases/52-odp-traffic.sh (ODP on the requester, on
+ * the responder and on both).  Set bits here, and nowhere else.
  */
 #define SMLX_ODP_GENERAL_CAPS	(IB_ODP_SUPPORT | IB_ODP_SUPPORT_IMPLICIT)
-#define SMLX_ODP_RC_CAPS	0
-#define SMLX_ODP_UC_CAPS	0
-#define SMLX_ODP_UD_CAPS	0
-#define SMLX_ODP_XRC_CAPS	0
+#define SMLX_ODP_RC_CAPS	(IB_ODP_SUPPORT_SEND | IB_ODP_SUPPORT_RECV | \
+				 IB_ODP_SUPPORT_WRITE | IB_ODP_SUPPORT_READ | \
+				 IB_ODP_SUPPORT_ATOMIC | \
+				 IB_ODP_SUPPORT_SRQ_RECV)
+#define SMLX_ODP_UC_CAPS	(IB_ODP_SUPPORT_SEND | IB_ODP_SUPPORT_RECV | \
+				 IB_ODP_SUPPORT_WRITE)
+#define SMLX_ODP_UD_CAPS	(IB_ODP_SUPPORT_SEND | IB_ODP_SUPPORT_RECV | \
+				 IB_ODP_SUPPORT_SRQ_RECV)
+#define SMLX_ODP_XRC_CAPS	SMLX_ODP_RC_CAPS
 
 #endif /* SMLX_LIMITS_H */
