@@ -1,0 +1,12 @@
+# Unresolvable ODP faults end in error completions (LOC_PROT_ERR on the
+# requester, REM_ACCESS_ERR through the responder's NAK), and processes
+# exiting with faults in flight leave no kernel object behind.
+. "$(dirname "$0")/../lib.sh"
+before=$(res_counts)
+"$SMLX_TESTBIN/odp_errors" || fail "odp_errors"
+"$SMLX_TESTBIN/odp_errors" exit 20 || fail "odp_errors exit"
+sleep 1
+after=$(res_counts)
+echo "resources before: $before"
+echo "resources after:  $after"
+[ "$before" = "$after" ] || fail "kernel objects leaked: '$before' -> '$after'"

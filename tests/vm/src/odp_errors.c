@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * ODP faults that cannot be resolved end in error completions, the way
+ * mlx5 reports them: a requester that cannot read or write its own ODP
+ * memory completes with IBV_WC_LOC_PROT_ERR, a responder that cannot
+ * reach its ODP memory NAKs with a remote access error and the requester
+ * completes with IBV_WC_REM_ACCESS_ERR.  The QP is in error afterwards.
+ * Also: a process that exits while the device is faulting on its memory
+ * leaves nothing behind.
+ *
+ * usage: odp_errors            all sub-tests
+ *        odp_errors exit N     only the exit test, N rounds
+ */
+#include <sys/wait.h>
+
+#include "odp_pair.h"
+
+#define LEN (4 * PAGE)
+
+static void expect_qp_error(struct ibv_qp *qp, const char *what)
+{
+	struct ibv_qp_attr a;
+	struct ibv_qp_init_attr ia;
+
+	CHECK(!ibv_query_qp(qp, &a, IBV_QP_STATE, &ia) &&
+	      a.qp_state == IBV_QPS_ERR, "%s: QP state %d, want ERR", what,
+	      a.qp_state);
+}
+
+/* a's WR over [local, +LEN) towards b's [remote, +LEN) fails with @status. */
+static void run_bad(struct dp_dev *d, enum ibv_qp_type type,
+		    enum ibv_wr_opcode op, struct obuf *local,
+		    struct obuf *remote, enum ibv_wc_status status,
+		    const char *what)
+{
+	struct ibv_sge sge = { (uintptr_t)local->addr, LEN, local->mr->lkey };
+	struct ibv_send_wr wr;
+	struct pair p;
+
+	SUBTEST(what);
+	pair_make(d, &p, type, 0);
+	if (op == IBV_WR_SEND)
+		post_recv(&p, remote, 0, LEN);
+	memset(&wr, 0, sizeof(wr));
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	wr.opcode = op;
+	wr.wr.rdma.remote_addr = (uintptr_t)remote->addr;
+	wr.wr.rdma.rkey = remote->mr->rkey;
+	post_send(&p, &wr);
+	dp_expect(p.cqa, 9, status, -1, what, NULL);
+	expect_qp_error(p.a, what);
+	pair_destroy(&p);
+}
+
+static void test_errors(struct dp_dev *d)
+{
+	struct obuf good, hole, ro;
+
+	obuf_make(d, &good, LEN, 0, 5);
+	/*
+	 * ODP MRs over memory that is gone, or that may not be written.  The
+	 * hole is far below where mmap() places things, so that no later
+	 * mapping (the provider's queues...) fills it.
+	 */
+	hole.addr = mmap((void *)0x600000000000UL, LEN, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+			 0);
+	if (hole.addr == MAP_FAILED)
+		dp_die("mmap hole");
+	hole.len = LEN;
+	hole.odp = 1;
+	hole.mr = ibv_reg_mr(d->pd, hole.addr, LEN,
+			     DP_ALL_ACCESS | IBV_ACCESS_ON_DEMAND);
+	if (!hole.mr)
+		dp_die("ibv_reg_mr hole");
+	munmap(hole.addr, LEN);
+	obuf_make(d, &ro, LEN, 1, 6);
+	CHECK(!mprotect(ro.addr, ro.len, PROT_READ), "mprotect");
+
+	run_bad(d, IBV_QPT_RC, IBV_WR_SEND, &hole, &good, IBV_WC_LOC_PROT_ERR,
+		"RC SEND from unmapped ODP memory: local protection error");
+	run_bad(d, IBV_QPT_RC, IBV_WR_RDMA_WRITE, &hole, &good,
+		IBV_WC_LOC_PROT_ERR,
+		"RC WRITE from unmapped ODP memory: local protection error");
+	run_bad(d, IBV_QPT_RC, IBV_WR_RDMA_READ, &ro, &good,
+		IBV_WC_LOC_PROT_ERR,
+		"RC READ into read-only ODP memory: local protection error");
+	run_bad(d, IBV_QPT_RC, IBV_WR_RDMA_WRITE, &good, &hole,
+		IBV_WC_REM_ACCESS_ERR,
+		"RC WRITE to unmapped ODP memory: remote access error");
+	run_bad(d, IBV_QPT_RC, IBV_WR_RDMA_WRITE, &good, &ro,
+		IBV_WC_REM_ACCESS_ERR,
+		"RC WRITE to read-only ODP memory: remote access error");
+	run_bad(d, IBV_QPT_RC, IBV_WR_RDMA_READ, &good, &hole,
+		IBV_WC_REM_ACCESS_ERR,
+		"RC READ of unmapped ODP memory: remote access error");
+	run_bad(d, IBV_QPT_UC, IBV_WR_RDMA_WRITE, &hole, &good,
+		IBV_WC_LOC_PROT_ERR,
+		"UC WRITE from unmapped ODP memory: local protection error");
+	run_bad(d, IBV_QPT_XRC_SEND, IBV_WR_RDMA_WRITE, &good, &hole,
+		IBV_WC_REM_ACCESS_ERR,
+		"XRC WRITE to unmapped ODP memory: remote access error");
+
+	CHECK(!ibv_dereg_mr(hole.mr), "dereg");
+	obuf_free(&ro);
+	obuf_free(&good);
+}
+
+/*
+ * A child process owns everything: ODP memory it never touched, a QP pair
+ * with WRITEs of it in flight.  It exits at once, while the device faults
+ * on its pages; the kernel must clean up without leak or complaint.
+ */
+static void child_exits_mid_fault(void)
+{
+	struct dp_dev d;
+	struct obuf src, dst;
+	struct pair p;
+	int i;
+
+	dp_open(&d);
+	pair_make(&d, &p, IBV_QPT_RC, 0);
+	obuf_make(&d, &src, 8 * MIB, 1, -1);
+	obuf_make(&d, &dst, 8 * MIB, 1, -1);
+	for (i = 0; i < 8; i++) {
+		struct ibv_sge sge = { (uintptr_t)src.addr + i * MIB, MIB,
+				       src.mr->lkey };
+		struct ibv_send_wr wr = {
+			.sg_list = &sge, .num_sge = 1,
+			.opcode = IBV_WR_RDMA_WRITE,
+		};
+		struct ibv_send_wr *bad;
+
+		wr.wr.rdma.remote_addr = (uintptr_t)dst.addr + i * MIB;
+		wr.wr.rdma.rkey = dst.mr->rkey;
+		if (ibv_post_send(p.a, &wr, &bad))
+			_exit(3);
+	}
+	_exit(0);
+}
+
+static void test_exit(int rounds)
+{
+	int i, status;
+	pid_t pid;
+
+	SUBTEST("processes exiting with ODP faults in flight");
+	for (i = 0; i < rounds; i++) {
+		pid = fork();
+		if (pid < 0)
+			dp_die("fork");
+		if (!pid)
+			child_exits_mid_fault();
+		CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		      WEXITSTATUS(status) == 0, "child %d: status %#x", i,
+		      status);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct dp_dev d;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "exit")) {
+		test_exit(atoi(argv[2]));
+		return check_finish("odp_errors");
+	}
+	dp_open(&d);
+	test_errors(&d);
+	dp_close(&d);
+	test_exit(10);
+	return check_finish("odp_errors");
+}
