@@ -26,9 +26,28 @@ struct smlx_odp_fault_work {
 	struct smlx_fault fault;
 };
 
+/*
+ * Maps what follows a resolved fault of @done bytes, up to
+ * SMLX_ODP_FAULT_AHEAD_BYTES in all and within the MR.  Best effort: the
+ * memory past the fault may legitimately be absent or forbidden.
+ */
+static void smlx_odp_read_ahead(struct smlx_mr *mr, u64 iova, u64 done,
+				unsigned int flags, u64 *pages)
+{
+	u64 end = mr->kind == SMLX_MR_IMPLICIT ? TASK_SIZE :
+						  mr->iova + mr->length;
+	u64 length;
+
+	if (done >= SMLX_ODP_FAULT_AHEAD_BYTES || iova >= end)
+		return;
+	length = min(SMLX_ODP_FAULT_AHEAD_BYTES - done, end - iova);
+	smlx_odp_map_range(mr, iova, length, flags, pages);
+}
+
 /* Resolves @f in the worker: 0, or why the access must fail. */
 static int smlx_odp_resolve(struct smlx_dev *sdev, const struct smlx_fault *f)
 {
+	unsigned int flags;
 	struct smlx_mr *mr;
 	u64 pages = 0, length;
 	int ret;
@@ -44,8 +63,8 @@ static int smlx_odp_resolve(struct smlx_dev *sdev, const struct smlx_fault *f)
 	}
 
 	length = min_t(u64, f->length, SMLX_ODP_FAULT_MAX_BYTES);
-	ret = smlx_odp_map_range(mr, f->iova, length,
-				 f->write ? SMLX_ODP_MAP_WRITE : 0, &pages);
+	flags = f->write ? SMLX_ODP_MAP_WRITE : 0;
+	ret = smlx_odp_map_range(mr, f->iova, length, flags, &pages);
 	/*
 	 * Invalidations kept racing us: let the engine retry, it faults
 	 * again if the pages are still not there.
@@ -53,6 +72,8 @@ static int smlx_odp_resolve(struct smlx_dev *sdev, const struct smlx_fault *f)
 	if (ret == -EBUSY)
 		ret = 0;
 	if (!ret) {
+		smlx_odp_read_ahead(mr, f->iova + length, length, flags,
+				    &pages);
 		smlx_odp_count(mr->odp, SMLX_ODP_PAGE_FAULTS, pages);
 		smlx_odp_count(mr->odp, SMLX_ODP_PAGE_FAULTS_HANDLED, 1);
 	}

@@ -28,6 +28,13 @@ enum smlx_odp_map_flags {
  */
 #define SMLX_ODP_FAULT_MAX_BYTES	(4UL << 20)
 
+/*
+ * The engine faults one packet (at most a page) at a time; a fault also
+ * maps this much past it, best effort, so a long transfer takes one fault
+ * per read-ahead window and not one per page.
+ */
+#define SMLX_ODP_FAULT_AHEAD_BYTES	(64UL << 10)
+
 /* smlx_odp_mr.c */
 int smlx_odp_init(void);
 void smlx_odp_exit(void);
