@@ -23,9 +23,6 @@ IBV_EXPORT int ibv_cmd_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
 	memset(&cmd->core_payload, 0, sizeof(cmd->core_payload));
 	cmd->start = (uintptr_t)addr;
 	cmd->length = length;
-	/* implicit ODP: the kernel expects iova 0 for the whole space */
-	if (access & IBV_ACCESS_ON_DEMAND && length == SIZE_MAX && !addr)
-		hca_va = 0;
 	cmd->hca_va = hca_va;
 	cmd->pd_handle = pd->handle;
 	cmd->access_flags = access;

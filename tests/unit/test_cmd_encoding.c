@@ -67,6 +67,24 @@ static void test_legacy_write(struct ibv_context *ctx)
 	CHECK(pd.context == ctx);
 }
 
+/* librxe passes no cmd/resp buffers when it has no driver data */
+static void test_null_buffers(struct ibv_context *ctx)
+{
+	uint8_t wire[256];
+	struct ib_uverbs_cmd_hdr *hdr = (void *)wire;
+	struct ib_uverbs_create_cq *core = (void *)(hdr + 1);
+	struct ibv_cq cq = {};
+
+	CHECK_EQ(ibv_cmd_create_cq(ctx, 16, NULL, 0, &cq, NULL, 0, NULL, 0), 0);
+	CHECK_EQ(drain(wire, sizeof(wire)), sizeof(struct ibv_create_cq));
+	CHECK_EQ(hdr->command, IB_USER_VERBS_CMD_CREATE_CQ);
+	CHECK_EQ(hdr->in_words, sizeof(struct ibv_create_cq) / 4);
+	CHECK_EQ(hdr->out_words, sizeof(struct ib_uverbs_create_cq_resp) / 4);
+	CHECK(core->response != 0);
+	CHECK_EQ(core->user_handle, (uintptr_t)&cq);
+	CHECK_EQ(core->cqe, 16);
+}
+
 static void test_ex_write(struct ibv_context *ctx)
 {
 	struct test_create_cq_ex cmd = {};
@@ -321,6 +339,7 @@ int main(void)
 	init_ctx(&vctx, pipe_fds[1]);
 
 	test_legacy_write(&vctx.context);
+	test_null_buffers(&vctx.context);
 	test_ex_write(&vctx.context);
 	test_modify_qp(&vctx.context);
 	test_post_send(&vctx.context);
