@@ -8,9 +8,23 @@
 #include <string.h>
 #include <unistd.h>
 #include <endian.h>
+#include <stddef.h>
 #include <sys/stat.h>
 
 #include "ibverbs.h"
+
+/*
+ * Applications' inline wrappers locate the extended context by these
+ * offsets (rdma-core 44, x86_64); a header change must not move them.
+ */
+_Static_assert(sizeof(struct verbs_context) == 648, "verbs_context size");
+_Static_assert(offsetof(struct verbs_context, context) == 320,
+	       "verbs_context.context offset");
+_Static_assert(offsetof(struct verbs_context, sz) == 312,
+	       "verbs_context.sz offset");
+_Static_assert(sizeof(struct ibv_device) == 664, "ibv_device size");
+_Static_assert(offsetof(struct verbs_device, ops) == sizeof(struct ibv_device),
+	       "verbs_device layout");
 
 IBV_EXPORT struct ibv_device **ibv_get_device_list(int *num_devices)
 {
