@@ -15,9 +15,8 @@ if lib not in maps:
 attr = ctx.query_device_ex()
 odp = attr.odp_caps
 print("general_caps %#x rc %#x uc %#x ud %#x xrc %#x" % (
-    odp.general_caps, odp.per_transport_caps.rc_odp_caps,
-    odp.per_transport_caps.uc_odp_caps, odp.per_transport_caps.ud_odp_caps,
-    attr.xrc_odp_caps))
+    odp.general_caps, odp.rc_odp_caps, odp.uc_odp_caps, odp.ud_odp_caps,
+    odp.xrc_odp_caps))
 if not odp.general_caps & e.IBV_ODP_SUPPORT:
     sys.exit("IBV_ODP_SUPPORT not reported")
 if not odp.general_caps & e.IBV_ODP_SUPPORT_IMPLICIT:
