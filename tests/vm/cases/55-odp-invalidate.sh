@@ -1,0 +1,20 @@
+# Invalidations during ODP traffic, every byte checked: MADV_PAGEOUT (with
+# a zram swap), THP split and collapse, page migration and compaction,
+# fork with COW on both sides, and munmap/MADV_DONTNEED/mremap between
+# transfers.  Migration between nodes needs two NUMA nodes (vm-run
+# --kernel-args numa=fake=2); with one it is compaction only and may find
+# nothing to move.
+. "$(dirname "$0")/../lib.sh"
+
+swap_dev=
+if [ "${VM_RUN:-0}" = 1 ] && ! grep -q / /proc/swaps &&
+	modprobe zram num_devices=1 2>/dev/null &&
+	echo 64M >/sys/block/zram0/disksize &&
+	mkswap /dev/zram0 >/dev/null && swapon /dev/zram0; then
+	swap_dev=/dev/zram0
+fi
+cleanup() { [ -z "$swap_dev" ] || swapoff "$swap_dev"; }
+trap cleanup EXIT
+echo "THP: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)"
+echo "NUMA nodes: $(ls -d /sys/devices/system/node/node* | wc -l)"
+"$SMLX_TESTBIN/odp_invalidate" || fail "odp_invalidate"

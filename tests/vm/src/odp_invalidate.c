@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Every way the kernel takes pages away from an ODP MR, during traffic,
+ * with every byte checked after every transfer.  An RC pair moves data
+ * between three ODP buffers (WRITE src -> dst, READ dst -> back) while a
+ * second thread keeps invalidating them without changing their contents:
+ *
+ *   pageout   MADV_PAGEOUT (reclaim to swap, when there is swap)
+ *   thp       THP split (a VMA split inside a huge page) and collapse
+ *             (MADV_COLLAPSE)
+ *   migrate   move_pages() to the other NUMA node (a guest booted with
+ *             numa=fake=2 has two) and memory compaction
+ *   fork      fork(): the parent's pages go write-protected, the child
+ *             writes its copy (COW in the child), the parent writes its
+ *             own (COW in the parent)
+ *
+ * and, between transfers, the ones that change what is mapped: munmap +
+ * a new mapping at the same address, MADV_DONTNEED (zero-fill) and
+ * mremap away and back.  The device must always see what the CPU sees.
+ *
+ * usage: odp_invalidate [pageout|thp|migrate|fork|remap]...  (default: all)
+ */
+#define _GNU_SOURCE	/* mremap() */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "odp_pair.h"
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+
+#define BUF (2 * MIB)
+#define ROUNDS 12
+
+struct bufs {
+	struct obuf src, dst, back;
+};
+
+static atomic_int stop;
+static atomic_long disturbances;
+
+struct disturber {
+	const char *name;
+	void (*fn)(struct bufs *b);
+};
+
+static void each_buf(struct bufs *b, void (*fn)(char *p, size_t len))
+{
+	fn(b->src.addr, b->src.len);
+	fn(b->dst.addr, b->dst.len);
+	fn(b->back.addr, b->back.len);
+}
+
+static void pageout_one(char *p, size_t len)
+{
+	madvise(p, len, MADV_PAGEOUT);
+}
+
+static void d_pageout(struct bufs *b)
+{
+	each_buf(b, pageout_one);
+}
+
+/* A VMA boundary inside a huge page splits it; MADV_COLLAPSE rebuilds it. */
+static void thp_one(char *p, size_t len)
+{
+	madvise(p + 5 * PAGE, PAGE, MADV_RANDOM);
+	madvise(p, len, MADV_NORMAL);
+	madvise(p, len, MADV_HUGEPAGE);
+	madvise(p, len, MADV_COLLAPSE);
+}
+
+static void d_thp(struct bufs *b)
+{
+	each_buf(b, thp_one);
+}
+
+/* Nodes the guest has: numa=fake=2 on its command line gives two. */
+static int numa_nodes(void)
+{
+	char path[64];
+	int n = 0;
+
+	for (;;) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d",
+			 n);
+		if (access(path, F_OK))
+			return n ? n : 1;
+		n++;
+	}
+}
+
+/* Every page to the other node, each time (node 0 when only one). */
+static void migrate_one(char *p, size_t len)
+{
+	static int target;
+	size_t n = len / PAGE, i;
+	void **pages = malloc(n * sizeof(*pages));
+	int *nodes = malloc(n * sizeof(*nodes));
+	int *status = malloc(n * sizeof(*status));
+
+	if (!pages || !nodes || !status)
+		dp_die("malloc");
+	target = (target + 1) % numa_nodes();
+	for (i = 0; i < n; i++) {
+		pages[i] = p + i * PAGE;
+		nodes[i] = target;
+	}
+	syscall(SYS_move_pages, 0, n, pages, nodes, status,
+		2 /* MPOL_MF_MOVE */);
+	free(pages);
+	free(nodes);
+	free(status);
+}
+
+static void d_migrate(struct bufs *b)
+{
+	FILE *f = fopen("/proc/sys/vm/compact_memory", "w");
+
+	each_buf(b, migrate_one);
+	if (f) {
+		fputs("1\n", f);
+		fclose(f);
+	}
+}
+
+/* The child scribbles on its copies and leaves. */
+static void d_fork(struct bufs *b)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return;
+	if (!pid) {
+		memset(b->src.addr, 0xcc, b->src.len);
+		memset(b->dst.addr, 0xdd, b->dst.len);
+		memset(b->back.addr, 0xee, b->back.len);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+}
+
+static void *disturb(void *arg)
+{
+	struct { struct disturber *d; struct bufs *b; } *a = arg;
+
+	while (!atomic_load(&stop)) {
+		a->d->fn(a->b);
+		atomic_fetch_add(&disturbances, 1);
+		usleep(2000);
+	}
+	return NULL;
+}
+
+/* One round: src gets a new pattern, WRITE it to dst, READ it to back. */
+static int transfer(struct pair *p, struct bufs *b, unsigned int seed,
+		    const char *what)
+{
+	struct ibv_sge s1 = { (uintptr_t)b->src.addr, BUF, b->src.mr->lkey };
+	struct ibv_sge s2 = { (uintptr_t)b->back.addr, BUF, b->back.mr->lkey };
+	struct ibv_send_wr w1 = { .sg_list = &s1, .num_sge = 1,
+				  .opcode = IBV_WR_RDMA_WRITE };
+	struct ibv_send_wr w2 = { .sg_list = &s2, .num_sge = 1,
+				  .opcode = IBV_WR_RDMA_READ };
+	long bad;
+
+	odp_fill(b->src.addr, BUF, seed);
+	w1.wr.rdma.remote_addr = (uintptr_t)b->dst.addr;
+	w1.wr.rdma.rkey = b->dst.mr->rkey;
+	post_send(p, &w1);
+	if (dp_expect(p->cqa, 9, IBV_WC_SUCCESS, -1, what, NULL))
+		return -1;
+	bad = odp_verify(b->dst.addr, BUF, seed);
+	CHECK(bad < 0, "%s: WRITE target word %ld wrong", what, bad);
+	w2.wr.rdma.remote_addr = (uintptr_t)b->dst.addr;
+	w2.wr.rdma.rkey = b->dst.mr->rkey;
+	post_send(p, &w2);
+	if (dp_expect(p->cqa, 9, IBV_WC_SUCCESS, -1, what, NULL))
+		return -1;
+	bad = odp_verify(b->back.addr, BUF, seed);
+	CHECK(bad < 0, "%s: READ result word %ld wrong", what, bad);
+	return bad < 0 ? 0 : -1;
+}
+
+static void bufs_make(struct dp_dev *d, struct bufs *b, int thp)
+{
+	struct obuf *all[] = { &b->src, &b->dst, &b->back };
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		struct obuf *o = all[i];
+		/* 2 MiB aligned, so THP can back it. */
+		char *raw = odp_map(NULL, 2 * BUF, PROT_READ | PROT_WRITE, 0);
+		char *al = (char *)(((uintptr_t)raw + BUF - 1) & ~(BUF - 1));
+
+		if (al > raw)
+			munmap(raw, al - raw);
+		munmap(al + BUF, raw + 2 * BUF - (al + BUF));
+		madvise(al, BUF, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+		memset(al, 0, BUF);
+		o->addr = al;
+		o->len = BUF;
+		o->odp = 1;
+		o->mr = ibv_reg_mr(d->pd, al, BUF,
+				   DP_ALL_ACCESS | IBV_ACCESS_ON_DEMAND);
+		if (!o->mr)
+			dp_die("ibv_reg_mr");
+	}
+}
+
+static void bufs_free(struct bufs *b)
+{
+	obuf_free(&b->src);
+	obuf_free(&b->dst);
+	obuf_free(&b->back);
+}
+
+static long invalidations(struct bufs *b)
+{
+	struct odp_mr_info s, d, k;
+
+	odp_mr_query(b->src.mr->lkey, &s);
+	odp_mr_query(b->dst.mr->lkey, &d);
+	odp_mr_query(b->back.mr->lkey, &k);
+	return s.page_invalidations + d.page_invalidations +
+	       k.page_invalidations;
+}
+
+static void run_concurrent(struct dp_dev *d, struct disturber *dist,
+			   int must_invalidate)
+{
+	struct { struct disturber *d; struct bufs *b; } arg;
+	struct bufs b;
+	struct pair p;
+	pthread_t tid;
+	char what[96];
+	long inv;
+	int r;
+
+	snprintf(what, sizeof(what), "traffic during %s", dist->name);
+	SUBTEST(what);
+	pair_make(d, &p, IBV_QPT_RC, 0);
+	bufs_make(d, &b, !strcmp(dist->name, "thp"));
+	arg.d = dist;
+	arg.b = &b;
+	atomic_store(&stop, 0);
+	atomic_store(&disturbances, 0);
+	pthread_create(&tid, NULL, disturb, &arg);
+	for (r = 0; r < ROUNDS; r++)
+		if (transfer(&p, &b, 100 + r, what))
+			break;
+	atomic_store(&stop, 1);
+	pthread_join(tid, NULL);
+	/* Once more, after the dust settled. */
+	transfer(&p, &b, 999, what);
+	inv = invalidations(&b);
+	printf("   %ld disturbances, %ld pages invalidated\n",
+	       atomic_load(&disturbances), inv);
+	if (must_invalidate)
+		CHECK(inv > 0, "%s: nothing was invalidated", what);
+	pair_destroy(&p);
+	bufs_free(&b);
+}
+
+/* Sources that change what is mapped, between transfers. */
+static void run_remap(struct dp_dev *d)
+{
+	struct bufs b;
+	struct pair p;
+	char *tmp, *away;
+	long bad;
+	int r;
+
+	SUBTEST("munmap + new mapping, MADV_DONTNEED, mremap between transfers");
+	pair_make(d, &p, IBV_QPT_RC, 0);
+	bufs_make(d, &b, 0);
+	for (r = 0; r < 6; r++) {
+		transfer(&p, &b, 200 + r, "before");
+		switch (r % 3) {
+		case 0:	/* the old pages go, new ones come at the same VA */
+			odp_map(b.dst.addr, BUF, PROT_READ | PROT_WRITE,
+				MAP_FIXED);
+			odp_map(b.back.addr, BUF, PROT_READ | PROT_WRITE,
+				MAP_FIXED);
+			odp_fill(b.dst.addr, BUF, 300 + r);
+			break;
+		case 1:	/* zero-filled afresh */
+			madvise(b.dst.addr, BUF, MADV_DONTNEED);
+			madvise(b.back.addr, BUF, MADV_DONTNEED);
+			CHECK(odp_verify(b.dst.addr, BUF, 300 + r) >= 0,
+			      "DONTNEED kept data");
+			odp_fill(b.dst.addr, BUF, 300 + r);
+			break;
+		case 2:	/* the same pages, moved away and back */
+			away = odp_map(NULL, BUF, PROT_NONE, 0);
+			tmp = mremap(b.dst.addr, BUF, BUF,
+				     MREMAP_MAYMOVE | MREMAP_FIXED, away);
+			CHECK(tmp == away, "mremap away");
+			if (tmp != away)
+				break;
+			tmp = mremap(tmp, BUF, BUF,
+				     MREMAP_MAYMOVE | MREMAP_FIXED, b.dst.addr);
+			CHECK(tmp == b.dst.addr, "mremap back");
+			odp_fill(b.dst.addr, BUF, 300 + r);
+			break;
+		}
+		/* The device must read the new contents, not the old pages. */
+		{
+			struct ibv_sge s = { (uintptr_t)b.back.addr, BUF,
+					     b.back.mr->lkey };
+			struct ibv_send_wr w = { .sg_list = &s, .num_sge = 1,
+						 .opcode = IBV_WR_RDMA_READ };
+
+			w.wr.rdma.remote_addr = (uintptr_t)b.dst.addr;
+			w.wr.rdma.rkey = b.dst.mr->rkey;
+			post_send(&p, &w);
+			if (dp_expect(p.cqa, 9, IBV_WC_SUCCESS, -1, "reread",
+				      NULL))
+				break;
+			bad = odp_verify(b.back.addr, BUF, 300 + r);
+			CHECK(bad < 0, "round %d: READ after remap: word %ld",
+			      r, bad);
+		}
+	}
+	CHECK(invalidations(&b) > 0, "nothing was invalidated");
+	pair_destroy(&p);
+	bufs_free(&b);
+}
+
+static int want(int argc, char **argv, const char *name)
+{
+	int i;
+
+	if (argc < 2)
+		return 1;
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct disturber dists[] = {
+		{ "pageout", d_pageout },
+		{ "thp", d_thp },
+		{ "migrate", d_migrate },
+		{ "fork", d_fork },
+	};
+	struct dp_dev d;
+	unsigned int i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	dp_open(&d);
+	for (i = 0; i < sizeof(dists) / sizeof(dists[0]); i++) {
+		if (!want(argc, argv, dists[i].name))
+			continue;
+		/*
+		 * fork always write-protects; pageout needs swap, THP and
+		 * migration need the kernel to find something to do.
+		 */
+		run_concurrent(&d, &dists[i],
+			       !strcmp(dists[i].name, "fork") ||
+			       (!strcmp(dists[i].name, "pageout") &&
+				odp_have_swap()) ||
+			       (!strcmp(dists[i].name, "migrate") &&
+				numa_nodes() > 1));
+	}
+	if (want(argc, argv, "remap"))
+		run_remap(&d);
+	dp_close(&d);
+	return check_finish("odp_invalidate");
+}
