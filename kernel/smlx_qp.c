@@ -536,10 +536,16 @@ err_free:
 
 /* ------------------------------------------------------------- modify */
 
+/*
+ * Only the remote bits mean something for a QP.  ON_DEMAND is accepted
+ * (and ignored) as mlx5 does: rdma-core's ODP tests hand a QP the access
+ * flags of their ODP MR.
+ */
 #define SMLX_QP_ACCESS_FLAGS	(IB_ACCESS_LOCAL_WRITE | \
 				 IB_ACCESS_REMOTE_WRITE | \
 				 IB_ACCESS_REMOTE_READ | \
-				 IB_ACCESS_REMOTE_ATOMIC)
+				 IB_ACCESS_REMOTE_ATOMIC | \
+				 IB_ACCESS_ON_DEMAND)
 
 /* Every value check, before anything is applied. */
 static int smlx_qp_check_attr(struct smlx_qp *qp, struct ib_qp_attr *attr,
