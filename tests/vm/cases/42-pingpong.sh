@@ -4,6 +4,18 @@
 . "$(dirname "$0")/../lib.sh"
 gid=${SMLX_GID_INDEX:-1}
 
+# wait_listen PORT: until a server listens on PORT (30 s at most); the
+# first tool started in a fresh guest takes seconds to load its libraries.
+wait_listen() {
+	local i
+	for i in $(seq 300); do
+		ss -Hltn "sport = :$1" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+
 # pingpong NAME ARGS...: server in the background, client to localhost.
 pingpong() {
 	local tool=$1 port=$2; shift 2
@@ -11,7 +23,7 @@ pingpong() {
 	srv=$(mktemp) cli=$(mktemp)
 	timeout 120 "$tool" -d "$SMLX_DEV" -g "$gid" -p "$port" "$@" >"$srv" 2>&1 &
 	local pid=$!
-	sleep 1
+	wait_listen "$port" || echo "no server listening on $port"
 	timeout 120 "$tool" -d "$SMLX_DEV" -g "$gid" -p "$port" "$@" localhost >"$cli" 2>&1
 	local crc=$?
 	wait $pid

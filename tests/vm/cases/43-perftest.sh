@@ -4,6 +4,18 @@
 # and latency (split for the per-case time limit under emulation).
 . "$(dirname "$0")/../lib.sh"
 gid=${SMLX_GID_INDEX:-1}
+
+# wait_listen PORT: until a server listens on PORT (30 s at most); the
+# first tool started in a fresh guest takes seconds to load its libraries.
+wait_listen() {
+	local i
+	for i in $(seq 300); do
+		ss -Hltn "sport = :$1" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 port=18700
 
 # perf TOOL ARGS...: server in the background, client to localhost.
@@ -18,7 +30,7 @@ perf() {
 		port=$((port + 1))
 		timeout 240 "$tool" -d "$SMLX_DEV" -x "$gid" -p "$port" "$@" >"$srv" 2>&1 &
 		local pid=$!
-		sleep 1
+		wait_listen "$port" || echo "no server listening on $port"
 		timeout 240 "$tool" -d "$SMLX_DEV" -x "$gid" -p "$port" "$@" localhost >"$cli" 2>&1
 		crc=$?
 		wait $pid
