@@ -113,6 +113,7 @@ void smlx_queue_mmap_free(struct smlx_mmap_entry *entry)
  */
 int smlx_queue_avail(struct smlx_queue *q, u32 from)
 {
+	/* pairs with the provider's release store: WQEs before the index */
 	u32 prod = smp_load_acquire(&q->ring->producer);
 	u32 posted = prod - q->kidx;
 
@@ -130,6 +131,7 @@ int smlx_queue_avail(struct smlx_queue *q, u32 from)
  */
 int smlx_queue_space(struct smlx_queue *q)
 {
+	/* pairs with the provider's release store: it is done with the CQEs */
 	u32 cons = smp_load_acquire(&q->ring->consumer);
 	u32 used = q->kidx - cons;
 

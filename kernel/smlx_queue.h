@@ -45,6 +45,7 @@ static inline void *smlx_queue_slot(const struct smlx_queue *q, u32 idx)
 static inline void smlx_queue_set_consumer(struct smlx_queue *q, u32 idx)
 {
 	q->kidx = idx;
+	/* the slots are copied out before the provider may reuse them */
 	smp_store_release(&q->ring->consumer, idx);
 }
 
@@ -52,6 +53,7 @@ static inline void smlx_queue_set_consumer(struct smlx_queue *q, u32 idx)
 static inline void smlx_queue_set_producer(struct smlx_queue *q, u32 idx)
 {
 	q->kidx = idx;
+	/* the CQEs are written before the provider may read them */
 	smp_store_release(&q->ring->producer, idx);
 }
 
