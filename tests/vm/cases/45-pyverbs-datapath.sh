@@ -10,12 +10,26 @@ cp -r "$src" "$work/tests"
 gunzip -f "$work"/tests/*.gz
 gid=${SMLX_GID_INDEX:-1}
 out=$work/out
-/usr/bin/python3 "$work/tests/run_tests.py" --dev "$SMLX_DEV" --gid "$gid" -v \
-	tests.test_cq tests.test_cqex tests.test_cq_events tests.test_qp \
-	tests.test_qpex tests.test_addr tests.test_atomic \
-	>"$out" 2>&1
-rc=$?
-cat "$out"
-grep -Eq "^Ran [1-9][0-9]* tests?" "$out" || fail "pyverbs ran no tests"
-[ $rc -eq 0 ] || fail "pyverbs data-path tests failed (exit $rc)"
-grep -Eq "^(OK|FAILED)" "$out" || fail "no unittest verdict"
+run() {
+	/usr/bin/python3 "$work/tests/run_tests.py" --dev "$SMLX_DEV" \
+		--gid "$gid" -v "$@" >"$out" 2>&1
+	local rc=$?
+	cat "$out"
+	grep -Eq "^Ran [1-9][0-9]* tests?" "$out" || fail "pyverbs ran no tests"
+	grep -Eq "^(OK|FAILED)" "$out" || fail "no unittest verdict"
+	return $rc
+}
+
+run tests.test_cq.CQAPITest tests.test_cqex tests.test_cq_events tests.test_qp \
+	tests.test_qpex tests.test_addr tests.test_atomic ||
+	fail "pyverbs data-path tests failed"
+
+# test_resize_cq posts UD sends and, without polling, expects shrinking the
+# CQ below them to fail: a race it only wins if the sends completed first,
+# which a software device under emulation may not manage in time.  It gets
+# three tries; a resize that never refuses (or loses CQEs) still fails.
+for try in 1 2 3; do
+	run tests.test_cq.CQTest && exit 0
+	echo "test_resize_cq: try $try failed"
+done
+fail "test_resize_cq failed three times"

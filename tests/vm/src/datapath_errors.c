@@ -241,6 +241,52 @@ static void test_rnr(struct dp_dev *d)
 	pair_destroy(&p);
 }
 
+static void test_sq_full(struct dp_dev *d)
+{
+	struct ibv_send_wr wrs[512], *bad;
+	struct ibv_sge s, r;
+	struct pair p;
+	int i, n, ret, posted;
+
+	SUBTEST("send queue full -> ENOMEM with bad_wr at the first refused WR; drains once receives come");
+	pair_make(d, &p, 1024, NULL);	/* 32 send WRs, RNR retried forever */
+	s = dp_sge(&p.buf_a, 0, 8);
+	memset(wrs, 0, sizeof(wrs));
+	for (i = 0; i < 512; i++) {
+		wrs[i].wr_id = i;
+		wrs[i].sg_list = &s;
+		wrs[i].num_sge = 1;
+		wrs[i].opcode = IBV_WR_SEND;
+		wrs[i].send_flags = IBV_SEND_SIGNALED;
+		wrs[i].next = i < 511 ? &wrs[i + 1] : NULL;
+	}
+	/* nothing can complete: the target has no receive, so RNR NAKs */
+	bad = NULL;
+	ret = ibv_post_send(p.a, wrs, &bad);
+	CHECK_ERRNO(ret, ENOMEM, "posting 512 WRs on a 32-deep send queue");
+	posted = bad ? (int)(bad - wrs) : 512;
+	CHECK(bad && posted >= 32 && posted < 512,
+	      "bad_wr at WR %d: the queue took a wrong number", posted);
+	/* still full: one more is refused too */
+	wrs[posted].next = NULL;
+	bad = NULL;
+	ret = ibv_post_send(p.a, &wrs[posted], &bad);
+	CHECK_ERRNO(ret, ENOMEM, "posting to a full send queue");
+	CHECK(bad == &wrs[posted], "bad_wr of the refused WR");
+
+	r = dp_sge(&p.buf_b, 0, 64);
+	for (i = 0; i < posted; i++)
+		CHECK(!post_recv(p.b, 1000 + i, &r), "post_recv");
+	for (i = 0, n = 0; i < posted; i++)
+		n += !dp_expect(p.cqa, i, IBV_WC_SUCCESS, IBV_WC_SEND,
+				"send after the queue drained", NULL);
+	CHECK(n == posted, "%d of %d sends completed", n, posted);
+	for (i = 0; i < posted; i++)
+		dp_expect(p.cqb, 1000 + i, IBV_WC_SUCCESS, IBV_WC_RECV,
+			  "receive", NULL);
+	pair_destroy(&p);
+}
+
 static void test_state_machine(struct dp_dev *d)
 {
 	struct ibv_qp_attr a;
@@ -549,6 +595,7 @@ int main(int argc, char **argv)
 	RUN(bad_rkey);
 	RUN(short_recv);
 	RUN(rnr);
+	RUN(sq_full);
 	RUN(state_machine);
 	RUN(comp_channel);
 	RUN(cq_overrun);
