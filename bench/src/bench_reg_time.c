@@ -29,7 +29,7 @@
 static int pinned_fits(size_t len)
 {
 	uint64_t avail = bench_mem_available();
-	uint64_t spare = len / 16 > 512 * BENCH_MIB ? len / 16 : 512 * BENCH_MIB;
+	uint64_t spare = len / 32 > 512 * BENCH_MIB ? len / 32 : 512 * BENCH_MIB;
 
 	return avail > len + spare;
 }
