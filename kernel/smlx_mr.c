@@ -9,11 +9,17 @@
 #include "smlx.h"
 #include "smlx_odp.h"
 
-/* Access bits an smlx MR understands; others in the mandatory range fail. */
+/*
+ * Access bits an smlx MR understands; others in the mandatory range fail.
+ * MW_BIND only permits binding memory windows to the MR; the device has no
+ * windows (alloc_mw is refused), so accepting it grants nothing, as on mlx5
+ * devices without window support.
+ */
 #define SMLX_MR_ACCESS_FLAGS	(IB_ACCESS_LOCAL_WRITE | \
 				 IB_ACCESS_REMOTE_WRITE | \
 				 IB_ACCESS_REMOTE_READ | \
 				 IB_ACCESS_REMOTE_ATOMIC | \
+				 IB_ACCESS_MW_BIND | \
 				 IB_ACCESS_ON_DEMAND | \
 				 IB_ACCESS_HUGETLB)
 
