@@ -31,12 +31,17 @@ gid_index() {
 }
 
 # column NAME FILE: NAME's column of perftest's result table in FILE, from
-# the first numeric row under the header naming it.  Header names can hold
+# the first numeric row under the header naming it; fails unless that is a
+# finite number.  Header names can hold
 # spaces ("BW average[MB/sec]", "99% percentile[usec]"): a word that has no
 # "[unit]" and is not a "#count" belongs to the next word's name.
 column() {
 	awk -v name="$1" '
-		col && $1 ~ /^[0-9]+$/ && NF >= col { print $col; found = 1; exit }
+		col && $1 ~ /^[0-9]+$/ && NF >= col {
+			# perftest prints "inf" when its clock sampling failed
+			if ($col ~ /^[0-9]+(\.[0-9]+)?$/) { print $col; found = 1 }
+			exit
+		}
 		!col && index($0, name) {
 			n = 0; pending = ""
 			for (i = 1; i <= NF; i++) {
@@ -64,8 +69,8 @@ wait_listen() {
 # perf_value DEV COLUMN TOOL ARGS...: one server/client run of TOOL on DEV
 # (Debian's libibverbs for rxe); sets VALUE to COLUMN of the client's
 # result.  perftest refuses to report when its clock sampling is too noisy
-# ("Can't produce a report", frequent under emulation): such a run is
-# redone, up to three tries.
+# ("Can't produce a report", frequent under emulation) or reports "inf":
+# such a run is redone, up to three tries.
 perf_value() {
 	local dev=$1 col=$2 tool=$3 gid libpath try srv cli pid rc
 	shift 3
@@ -90,7 +95,8 @@ perf_value() {
 			rm -f "$srv" "$cli"
 			return 0
 		fi
-		grep -q "Can't produce a report" "$cli" "$srv" || break
+		[ $rc -eq 0 ] || grep -q "Can't produce a report" "$cli" "$srv" ||
+			break
 	done
 	cat "$cli" "$srv"
 	rm -f "$srv" "$cli"

@@ -7,7 +7,7 @@
 odp_or_na "ODP fault-to-resume" "RDMA WRITE bw, warm ODP vs pinned MRs" ||
 	exit 0
 if [ "$BENCH_QUICK" = 1 ]; then
-	bench_prog 600 bench_odp_fault 4096 3 5
+	bench_prog 600 bench_odp_fault 4096 3 9
 else
-	bench_prog 900 bench_odp_fault 16384 5 7
+	bench_prog 900 bench_odp_fault 8192 7 21
 fi
