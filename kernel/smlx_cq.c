@@ -104,6 +104,30 @@ int smlx_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
 	return 0;
 }
 
+/*
+ * Let the engine finish what the QPs completing to @cq were already asked
+ * to do.  A doorbell only queues a QP's work; hardware would have executed
+ * rung WQEs long before a later resize reaches the device, so a resize must
+ * not judge the ring by CQEs a worker simply has not written yet.
+ */
+static void smlx_cq_catch_up(struct smlx_cq *cq)
+{
+	struct smlx_dev *sdev = to_sdev(cq->ibcq.device);
+	unsigned long qpn;
+	struct smlx_qp *qp;
+	void *entry;
+
+	/* Only the indices are used from the walk; smlx_qp_get() checks. */
+	xa_for_each(&sdev->eng.qp_xa, qpn, entry) {
+		qp = smlx_qp_get(sdev, qpn);
+		if (!qp)
+			continue;
+		if (qp->scq == cq || qp->rcq == cq)
+			flush_work(&qp->work);
+		smlx_qp_put(qp);
+	}
+}
+
 /**
  * smlx_resize_cq - move the CQ to a ring of @cqe entries
  * @ibcq: the CQ
@@ -139,6 +163,7 @@ int smlx_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata)
 			goto err;
 	}
 
+	smlx_cq_catch_up(cq);
 	spin_lock_irq(&cq->lock);
 	oq = cq->queue;
 	space = smlx_queue_space(oq);
