@@ -20,16 +20,6 @@ run() {
 	return $rc
 }
 
-run tests.test_cq.CQAPITest tests.test_cqex tests.test_cq_events tests.test_qp \
+run tests.test_cq tests.test_cqex tests.test_cq_events tests.test_qp \
 	tests.test_qpex tests.test_addr tests.test_atomic ||
 	fail "pyverbs data-path tests failed"
-
-# test_resize_cq posts UD sends and, without polling, expects shrinking the
-# CQ below them to fail: a race it only wins if the sends completed first,
-# which a software device under emulation may not manage in time.  It gets
-# three tries; a resize that never refuses (or loses CQEs) still fails.
-for try in 1 2 3; do
-	run tests.test_cq.CQTest && exit 0
-	echo "test_resize_cq: try $try failed"
-done
-fail "test_resize_cq failed three times"
