@@ -615,7 +615,7 @@ int smlx_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		   struct ib_udata *udata)
 {
 	struct smlx_qp *qp = to_sqp(ibqp);
-	enum ib_qp_state cur, next;
+	enum ib_qp_state now, cur, next;
 	struct smlx_av av;
 	int ret;
 
@@ -625,11 +625,10 @@ int smlx_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	if (mask & ~IB_QP_ATTR_STANDARD_BITS)
 		return -EOPNOTSUPP;
 
-	cur = (mask & IB_QP_CUR_STATE) ? attr->cur_qp_state :
-					 smlx_qp_state(qp);
+	now = smlx_qp_state(qp);
+	cur = (mask & IB_QP_CUR_STATE) ? attr->cur_qp_state : now;
 	next = (mask & IB_QP_STATE) ? attr->qp_state : cur;
-	if (cur != smlx_qp_state(qp) && !(cur == IB_QPS_RTS &&
-					 smlx_qp_state(qp) == IB_QPS_SQE))
+	if (cur != now && !(cur == IB_QPS_RTS && now == IB_QPS_SQE))
 		return -EINVAL;
 	if (!ib_modify_qp_is_ok(cur, next, ibqp->qp_type, mask))
 		return -EINVAL;
@@ -648,6 +647,16 @@ int smlx_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	}
 
 	spin_lock_bh(&qp->state_lock);
+	/*
+	 * The engine may have moved the QP to ERR since the checks: the
+	 * transition was validated from a state it is no longer in, and
+	 * applying it would revive an errored QP.  RESET was set above;
+	 * ERR is where the QP is going anyway.
+	 */
+	if (next != IB_QPS_RESET && next != IB_QPS_ERR && qp->state != now) {
+		spin_unlock_bh(&qp->state_lock);
+		return -EINVAL;
+	}
 	if (mask & IB_QP_AV)
 		qp->path.av = av;
 	if (mask & IB_QP_QKEY)
