@@ -228,6 +228,7 @@ enum smlx_qp_flags {
 	SMLX_QPF_TIMER_FIRED,		/* retry or RNR timer expired */
 	SMLX_QPF_STALLED,		/* waiting for an ODP fault */
 	SMLX_QPF_FAULT_FAILED,		/* qp->fault could not be resolved */
+	SMLX_QPF_RNR_STALL,		/* stalled as RC responder: RNR NAKs */
 };
 
 struct smlx_qp {
@@ -342,6 +343,9 @@ struct smlx_swqe *smlx_req_oldest(struct smlx_qp *qp, u32 *index);
 void smlx_req_fail_oldest(struct smlx_qp *qp, u8 status);
 void smlx_req_rnr(struct smlx_qp *qp, u32 psn, u8 rnr_timer);
 int smlx_resp_packet(struct smlx_qp *qp, struct smlx_pkt *pkt);
+bool smlx_resp_is_rnr_resend(const struct smlx_qp *qp,
+			     const struct smlx_pkt *pkt);
+void smlx_resp_rnr(struct smlx_qp *qp, const struct smlx_pkt *pkt);
 void smlx_resp_batch_done(struct smlx_qp *qp);
 void smlx_resp_reset(struct smlx_qp *qp);
 int smlx_comp_packet(struct smlx_qp *qp, struct smlx_pkt *pkt);

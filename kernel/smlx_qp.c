@@ -216,6 +216,7 @@ void smlx_qp_resume(struct smlx_qp *qp, int status)
 {
 	if (status)
 		set_bit(SMLX_QPF_FAULT_FAILED, &qp->flags);
+	clear_bit(SMLX_QPF_RNR_STALL, &qp->flags);
 	clear_bit(SMLX_QPF_STALLED, &qp->flags);
 	smlx_qp_schedule(qp);
 }
@@ -233,6 +234,33 @@ static bool smlx_pkt_is_request(const struct smlx_pkt *pkt)
 	default:
 		return false;
 	}
+}
+
+/*
+ * Stalled as an RC responder on the inbox head: the requester's resends of
+ * that packet are answered with RNR NAK and dropped; everything else stays
+ * queued for resume.
+ */
+static void smlx_qp_rnr_inbox(struct smlx_qp *qp)
+{
+	struct smlx_pkt *pkt, *next;
+	LIST_HEAD(batch);
+	unsigned int n = 0;
+
+	spin_lock_bh(&qp->inbox_lock);
+	list_for_each_entry_safe(pkt, next, &qp->inbox, node) {
+		if (&pkt->node == qp->inbox.next ||
+		    !smlx_resp_is_rnr_resend(qp, pkt))
+			continue;
+		list_move_tail(&pkt->node, &batch);
+		n++;
+	}
+	qp->inbox_len -= n;
+	spin_unlock_bh(&qp->inbox_lock);
+
+	list_for_each_entry(pkt, &batch, node)
+		smlx_resp_rnr(qp, pkt);
+	smlx_pkt_free_list(&batch);
 }
 
 /* Runs the inbox: requests to the responder, replies to the completer. */
@@ -305,8 +333,11 @@ void smlx_qp_work(struct work_struct *work)
 		smlx_comp_flush(qp);
 		return;
 	}
-	if (test_bit(SMLX_QPF_STALLED, &qp->flags))
+	if (test_bit(SMLX_QPF_STALLED, &qp->flags)) {
+		if (test_bit(SMLX_QPF_RNR_STALL, &qp->flags))
+			smlx_qp_rnr_inbox(qp);
 		return;
+	}
 
 	more |= smlx_qp_run_inbox(qp, state);
 	if (test_and_clear_bit(SMLX_QPF_TIMER_FIRED, &qp->flags))

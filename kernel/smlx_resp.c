@@ -226,10 +226,48 @@ static void smlx_resp_fail(struct smlx_qp *qp, const struct smlx_pkt *pkt,
 		smlx_qp_set_error(qp);
 }
 
-/* Stalls on an ODP fault, or turns it into the access error it is. */
-static int smlx_resp_fault(struct smlx_qp *qp, const struct smlx_fault *fault)
+/* SEND and WRITE may be answered "receiver not ready"; READ and atomics not. */
+static bool smlx_resp_rnr_op(const struct smlx_pkt *pkt)
 {
-	return smlx_qp_stall(qp, fault) ? -EACCES : -EAGAIN;
+	return pkt->op == SMLX_OP_SEND || pkt->op == SMLX_OP_WRITE;
+}
+
+/*
+ * Stalls on an ODP fault, or turns it into the access error it is.  The
+ * packet is kept and handled on resume, with the ones behind it.  An RC
+ * responder stalled on a SEND or WRITE answers the requester's resends of
+ * it with RNR NAK while the fault lasts (smlx_resp_rnr()): a fault that
+ * outlasts the requester's timer costs RNR retries, not transport retries.
+ * A fault shorter than that costs the requester nothing, where an RNR NAK
+ * at once would make it send everything again.
+ */
+static int smlx_resp_fault(struct smlx_qp *qp, const struct smlx_pkt *pkt,
+			   const struct smlx_fault *fault)
+{
+	if (smlx_qp_stall(qp, fault))
+		return -EACCES;
+	if (smlx_resp_rc_like(qp) && smlx_resp_rnr_op(pkt))
+		set_bit(SMLX_QPF_RNR_STALL, &qp->flags);
+	return -EAGAIN;
+}
+
+/*
+ * While stalled on a SEND or WRITE: is @pkt the requester sending the
+ * stalled packet (epsn) again?  Such a resend is answered RNR NAK and
+ * dropped (smlx_resp_rnr()), once per round of resends, so rnr_retry
+ * counts rounds.  Every other packet stays queued and is handled, in
+ * order, on resume.  Pure: called under the inbox lock.
+ */
+bool smlx_resp_is_rnr_resend(const struct smlx_qp *qp,
+			     const struct smlx_pkt *pkt)
+{
+	return pkt->src_qpn == qp->path.dest_qpn &&
+	       pkt->psn == qp->resp.epsn && smlx_resp_rnr_op(pkt);
+}
+
+void smlx_resp_rnr(struct smlx_qp *qp, const struct smlx_pkt *pkt)
+{
+	smlx_resp_nak(qp, pkt, SMLX_NAK_RNR);
 }
 
 static u8 smlx_place_status(int ret)
@@ -264,7 +302,7 @@ static int smlx_resp_send(struct smlx_qp *qp, struct smlx_pkt *pkt)
 
 	ret = smlx_resp_place(qp, qp->resp.offset, pkt->data, pkt->len, &fault);
 	if (ret == -EAGAIN)
-		ret = smlx_resp_fault(qp, &fault);
+		ret = smlx_resp_fault(qp, pkt, &fault);
 	if (ret == -EAGAIN)
 		return -EAGAIN;
 	if (ret) {
@@ -339,7 +377,7 @@ static int smlx_resp_write(struct smlx_qp *qp, struct smlx_pkt *pkt)
 				   SMLX_TO_MR, &fault);
 		smlx_mr_put(mr);
 		if (ret == -EAGAIN)
-			ret = smlx_resp_fault(qp, &fault);
+			ret = smlx_resp_fault(qp, pkt, &fault);
 		if (ret == -EAGAIN)
 			return -EAGAIN;
 		if (ret) {
@@ -405,7 +443,7 @@ static int smlx_resp_read(struct smlx_qp *qp, struct smlx_pkt *pkt, bool dup)
 			ret = smlx_mr_copy(mr, pkt->va + off, rp->data, n,
 					   SMLX_FROM_MR, &fault);
 			if (ret == -EAGAIN)
-				ret = smlx_resp_fault(qp, &fault);
+				ret = smlx_resp_fault(qp, pkt, &fault);
 			if (ret) {
 				smlx_pkt_free(rp);
 				smlx_mr_put(mr);
@@ -482,7 +520,7 @@ static int smlx_resp_atomic(struct smlx_qp *qp, struct smlx_pkt *pkt)
 			     pkt->compare, pkt->swap_add, &orig, &fault);
 	smlx_mr_put(mr);
 	if (ret == -EAGAIN)
-		ret = smlx_resp_fault(qp, &fault);
+		ret = smlx_resp_fault(qp, pkt, &fault);
 	if (ret == -EAGAIN)
 		return -EAGAIN;
 	if (ret) {
@@ -657,7 +695,7 @@ static int smlx_resp_ud(struct smlx_qp *qp, struct smlx_pkt *pkt)
 		ret = smlx_resp_place(qp, SMLX_GRH_BYTES, pkt->data, pkt->len,
 				      &fault);
 	if (ret == -EAGAIN)
-		ret = smlx_resp_fault(qp, &fault);
+		ret = smlx_resp_fault(qp, pkt, &fault);
 	if (ret == -EAGAIN)
 		return -EAGAIN;
 	if (ret) {
