@@ -1,6 +1,8 @@
 # Unresolvable ODP faults end in error completions (LOC_PROT_ERR on the
-# requester, REM_ACCESS_ERR through the responder's NAK), and processes
-# exiting with faults in flight leave no kernel object behind.
+# requester, REM_ACCESS_ERR through the responder's NAK); a responder
+# fault slower than the requester's timer is answered with RNR NAKs (the
+# requester lives on rnr_retry); processes exiting with faults in flight
+# leave no kernel object behind.
 . "$(dirname "$0")/../lib.sh"
 before=$(res_counts)
 "$SMLX_TESTBIN/odp_errors" || fail "odp_errors"

@@ -5,12 +5,16 @@
  * memory completes with IBV_WC_LOC_PROT_ERR, a responder that cannot
  * reach its ODP memory NAKs with a remote access error and the requester
  * completes with IBV_WC_REM_ACCESS_ERR.  The QP is in error afterwards.
- * Also: a process that exits while the device is faulting on its memory
- * leaves nothing behind.
+ * A responder fault that outlasts the requester's retransmission timer is
+ * answered with RNR NAKs: the requester lives on rnr_retry, and with
+ * rnr_retry 0 completes with IBV_WC_RNR_RETRY_EXC_ERR.  Also: a process
+ * that exits while the device is faulting on its memory leaves nothing
+ * behind.
  *
  * usage: odp_errors            all sub-tests
  *        odp_errors exit N     only the exit test, N rounds
  */
+#include <pthread.h>
 #include <sys/wait.h>
 
 #include "odp_pair.h"
@@ -107,6 +111,77 @@ static void test_errors(struct dp_dev *d)
 	obuf_free(&good);
 }
 
+static char *hog_mem;
+static size_t hog_len = 512 * MIB;
+static volatile int hog_stop;
+
+/* Holds mmap_lock for writing again and again: faults wait for it. */
+static void *hog_mmap_lock(void *arg)
+{
+	(void)arg;
+	while (!hog_stop) {
+		mprotect(hog_mem, hog_len, PROT_READ);
+		mprotect(hog_mem, hog_len, PROT_READ | PROT_WRITE);
+	}
+	return NULL;
+}
+
+/*
+ * 16 MiB RDMA WRITE into untouched ODP memory while faults are slowed
+ * down; the requester times out after one jiffy and may resend once.
+ */
+static void run_slow_fault(struct dp_dev *d, uint8_t rnr_retry,
+			   enum ibv_wc_status status, const char *what)
+{
+	const struct dp_conn_opts o = {
+		.rnr_retry = rnr_retry, .retry_cnt = 1, .min_rnr_timer = 1,
+		.timeout = 1,
+	};
+	size_t len = 16 * MIB;
+	struct obuf src, dst;
+	struct ibv_sge sge;
+	struct ibv_send_wr wr;
+	struct pair p;
+	pthread_t tid;
+
+	SUBTEST(what);
+	pair_make_opts(d, &p, IBV_QPT_RC, 0, &o);
+	obuf_make(d, &src, len, 0, 8);
+	obuf_make(d, &dst, len, 1, -1);
+	hog_stop = 0;
+	pthread_create(&tid, NULL, hog_mmap_lock, NULL);
+	usleep(100 * 1000);
+	sge = (struct ibv_sge){ (uintptr_t)src.addr, (uint32_t)len,
+				src.mr->lkey };
+	memset(&wr, 0, sizeof(wr));
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	wr.opcode = IBV_WR_RDMA_WRITE;
+	wr.wr.rdma.remote_addr = (uintptr_t)dst.addr;
+	wr.wr.rdma.rkey = dst.mr->rkey;
+	post_send(&p, &wr);
+	if (!dp_expect(p.cqa, 9, status, -1, what, NULL) &&
+	    status == IBV_WC_SUCCESS)
+		CHECK(!memcmp(dst.addr, src.addr, len), "%s: data", what);
+	hog_stop = 1;
+	pthread_join(tid, NULL);
+	pair_destroy(&p);
+	obuf_free(&src);
+	obuf_free(&dst);
+}
+
+static void test_rnr(struct dp_dev *d)
+{
+	hog_mem = odp_map(NULL, hog_len, PROT_READ | PROT_WRITE, 0);
+	madvise(hog_mem, hog_len, MADV_NOHUGEPAGE);
+	memset(hog_mem, 1, hog_len);
+	run_slow_fault(d, 7, IBV_WC_SUCCESS,
+		       "slow responder faults, rnr_retry 7: RNR NAKs, success");
+	run_slow_fault(d, 0, IBV_WC_RNR_RETRY_EXC_ERR,
+		       "slow responder faults, rnr_retry 0: RNR retry exceeded");
+	munmap(hog_mem, hog_len);
+}
+
 /*
  * A child process owns everything: ODP memory it never touched, a QP pair
  * with WRITEs of it in flight.  It exits at once, while the device faults
@@ -169,6 +244,7 @@ int main(int argc, char **argv)
 	}
 	dp_open(&d);
 	test_errors(&d);
+	test_rnr(&d);
 	dp_close(&d);
 	test_exit(10);
 	return check_finish("odp_errors");

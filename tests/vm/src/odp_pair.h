@@ -138,8 +138,10 @@ static inline void pair_make_xrc(struct dp_dev *d, struct pair *p)
 		dp_die("XRC_RECV to RTR");
 }
 
-static inline void pair_make(struct dp_dev *d, struct pair *p,
-			     enum ibv_qp_type type, int with_srq)
+/* @o: retry and RNR settings of the RC requester, NULL for dp_test's. */
+static inline void pair_make_opts(struct dp_dev *d, struct pair *p,
+				  enum ibv_qp_type type, int with_srq,
+				  const struct dp_conn_opts *o)
 {
 	struct ibv_srq_init_attr sa = { .attr = { .max_wr = DEPTH,
 						  .max_sge = 1 } };
@@ -162,7 +164,7 @@ static inline void pair_make(struct dp_dev *d, struct pair *p,
 	p->a = dp_create_qp(d, type, p->cqa, p->cqa, NULL, DEPTH, 1, 0);
 	p->b = dp_create_qp(d, type, p->cqb, p->cqb, p->srq, DEPTH, 1, 0);
 	if (dp_to_init(p->a) || dp_to_init(p->b) ||
-	    dp_to_rts(d, p->a, p->b->qp_num, NULL) ||
+	    dp_to_rts(d, p->a, p->b->qp_num, o) ||
 	    dp_to_rts(d, p->b, p->a->qp_num, NULL))
 		dp_die("connecting the QP pair");
 	if (type == IBV_QPT_UD) {
@@ -171,6 +173,12 @@ static inline void pair_make(struct dp_dev *d, struct pair *p,
 		if (!p->ah)
 			dp_die("ibv_create_ah");
 	}
+}
+
+static inline void pair_make(struct dp_dev *d, struct pair *p,
+			     enum ibv_qp_type type, int with_srq)
+{
+	pair_make_opts(d, p, type, with_srq, NULL);
 }
 
 static inline void pair_destroy(struct pair *p)
