@@ -229,6 +229,8 @@ enum smlx_qp_flags {
 	SMLX_QPF_STALLED,		/* waiting for an ODP fault */
 	SMLX_QPF_FAULT_FAILED,		/* qp->fault could not be resolved */
 	SMLX_QPF_RNR_STALL,		/* stalled as RC responder: RNR NAKs */
+	SMLX_QPF_RUNNING,		/* some context is running the engine */
+	SMLX_QPF_RERUN,			/* ... and must queue the work when done */
 };
 
 struct smlx_qp {
@@ -268,7 +270,8 @@ struct smlx_qp {
 	bool work_reset;		/* state went to RESET: drop everything */
 	bool work_error_seen;		/* the worker flushed for ERR */
 
-	/* Everything below belongs to the worker alone. */
+	/* Everything below belongs to the engine (SMLX_QPF_RUNNING) alone. */
+	bool inline_tx;			/* run receivers of our packets now */
 	struct {
 		void *shadow;		/* num_slots * stride: WQE copies */
 		struct smlx_swqe *swqe;
@@ -330,10 +333,10 @@ void smlx_qp_schedule(struct smlx_qp *qp);
 void smlx_qp_resume(struct smlx_qp *qp, int status);
 void smlx_qp_set_error(struct smlx_qp *qp);
 void smlx_qp_event(struct smlx_qp *qp, enum ib_event_type type);
-bool smlx_qp_deliver(struct smlx_qp *qp, struct smlx_pkt *pkt);
+bool smlx_qp_deliver(struct smlx_qp *qp, struct smlx_pkt *pkt, bool run);
 void smlx_qp_work(struct work_struct *work);
 
-/* The engine stages, all run by the QP's work item. */
+/* The engine stages, all run under SMLX_QPF_RUNNING (docs/engine.md). */
 bool smlx_req_run(struct smlx_qp *qp, unsigned int budget);
 void smlx_req_timer_fired(struct smlx_qp *qp);
 void smlx_req_reset(struct smlx_qp *qp);

@@ -60,6 +60,45 @@ void smlx_qp_schedule(struct smlx_qp *qp)
 		queue_work(qp->sdev->eng.wq, &qp->work);
 }
 
+static void smlx_qp_run(struct smlx_qp *qp);
+
+/*
+ * The engine of a QP runs in one context at a time: its work item, the
+ * process ringing its doorbell, or the process whose packet it just
+ * received (as rxe does, that saves a worker wake-up per message).
+ * SMLX_QPF_RUNNING is the exclusion.  Whoever finds it taken leaves
+ * SMLX_QPF_RERUN, and the holder queues the work item on its way out, so
+ * nothing that asked for a run is left without one.
+ */
+static bool smlx_qp_run_begin(struct smlx_qp *qp)
+{
+	for (;;) {
+		if (!test_and_set_bit_lock(SMLX_QPF_RUNNING, &qp->flags))
+			return true;
+		set_bit(SMLX_QPF_RERUN, &qp->flags);
+		/* RERUN before RUNNING is read again; pairs with run_end */
+		smp_mb__after_atomic();
+		if (test_bit(SMLX_QPF_RUNNING, &qp->flags))
+			return false;
+	}
+}
+
+static void smlx_qp_run_end(struct smlx_qp *qp)
+{
+	clear_bit_unlock(SMLX_QPF_RUNNING, &qp->flags);
+	/* RUNNING clear before RERUN is read; pairs with run_begin */
+	smp_mb__after_atomic();
+	if (test_and_clear_bit(SMLX_QPF_RERUN, &qp->flags))
+		smlx_qp_schedule(qp);
+	wake_up_var(&qp->flags);
+}
+
+/* Until no context runs the engine; new runs may start after. */
+static void smlx_qp_run_wait(struct smlx_qp *qp)
+{
+	wait_var_event(&qp->flags, !test_bit(SMLX_QPF_RUNNING, &qp->flags));
+}
+
 static enum ib_qp_state smlx_qp_state(struct smlx_qp *qp)
 {
 	return READ_ONCE(qp->state);
@@ -95,14 +134,16 @@ static void smlx_qp_fatal(struct smlx_qp *qp)
 }
 
 /**
- * smlx_qp_deliver - append @pkt to @qp's inbox and wake its worker
+ * smlx_qp_deliver - append @pkt to @qp's inbox and get it handled
  * @qp: destination, referenced by the caller
  * @pkt: consumed
+ * @run: run @qp's engine in this context (which may sleep) unless it runs
+ *	 elsewhere; else queue its work item
  *
  * Returns false when the packet was dropped: QP in reset or dying, or
  * the inbox is full (the sender will retransmit).
  */
-bool smlx_qp_deliver(struct smlx_qp *qp, struct smlx_pkt *pkt)
+bool smlx_qp_deliver(struct smlx_qp *qp, struct smlx_pkt *pkt, bool run)
 {
 	bool ok = false;
 
@@ -118,7 +159,12 @@ bool smlx_qp_deliver(struct smlx_qp *qp, struct smlx_pkt *pkt)
 		smlx_pkt_free(pkt);
 		return false;
 	}
-	smlx_qp_schedule(qp);
+	if (!run) {
+		smlx_qp_schedule(qp);
+	} else if (smlx_qp_run_begin(qp)) {
+		smlx_qp_run(qp);
+		smlx_qp_run_end(qp);
+	}
 	return true;
 }
 
@@ -162,7 +208,10 @@ struct smlx_pkt *smlx_qp_new_pkt(struct smlx_qp *qp, enum smlx_pkt_op op,
 
 void smlx_qp_send_pkt(struct smlx_qp *qp, struct smlx_pkt *pkt)
 {
-	smlx_wire_send(pkt);
+	if (qp->inline_tx)
+		smlx_wire_send_run(pkt);
+	else
+		smlx_wire_send(pkt);
 }
 
 /* Responses go back where the request came from. */
@@ -315,9 +364,9 @@ static bool smlx_qp_run_inbox(struct smlx_qp *qp, enum ib_qp_state state)
 	return more;
 }
 
-void smlx_qp_work(struct work_struct *work)
+/* One pass of the engine; the caller holds SMLX_QPF_RUNNING. */
+static void smlx_qp_run(struct smlx_qp *qp)
 {
-	struct smlx_qp *qp = container_of(work, struct smlx_qp, work);
 	enum ib_qp_state state;
 	bool more = false;
 
@@ -352,6 +401,16 @@ void smlx_qp_work(struct work_struct *work)
 		return;
 	if (more || smlx_qp_state(qp) == IB_QPS_ERR)
 		smlx_qp_schedule(qp);
+}
+
+void smlx_qp_work(struct work_struct *work)
+{
+	struct smlx_qp *qp = container_of(work, struct smlx_qp, work);
+
+	if (smlx_qp_run_begin(qp)) {
+		smlx_qp_run(qp);
+		smlx_qp_run_end(qp);
+	}
 }
 
 static void smlx_qp_timer(struct timer_list *t)
@@ -674,6 +733,7 @@ int smlx_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		spin_unlock_bh(&qp->state_lock);
 		del_timer_sync(&qp->timer);
 		flush_work(&qp->work);
+		smlx_qp_run_wait(qp);
 		smlx_qp_reset(qp);
 	}
 
@@ -809,6 +869,7 @@ int smlx_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 
 	del_timer_sync(&qp->timer);
 	cancel_work_sync(&qp->work);
+	smlx_qp_run_wait(qp);
 	del_timer_sync(&qp->timer);
 
 	smlx_qp_drop_inbox(qp);
@@ -829,7 +890,21 @@ int smlx_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		*bad_wr = wr;
 		return -EOPNOTSUPP;
 	}
-	smlx_qp_schedule(qp);
+	/*
+	 * Run the requester in the caller's context, and the receivers of its
+	 * packets too, unless the engine is busy elsewhere: no worker
+	 * wake-up stands between a post and its delivery.  A receiver that
+	 * acknowledged at once asked us for another run (SMLX_QPF_RERUN):
+	 * one more pass here completes the WQE before the syscall returns.
+	 */
+	if (!READ_ONCE(qp->dying) && smlx_qp_run_begin(qp)) {
+		qp->inline_tx = true;
+		smlx_qp_run(qp);
+		if (test_and_clear_bit(SMLX_QPF_RERUN, &qp->flags))
+			smlx_qp_run(qp);
+		qp->inline_tx = false;
+		smlx_qp_run_end(qp);
+	}
 	return 0;
 }
 

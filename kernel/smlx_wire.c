@@ -120,15 +120,7 @@ static struct smlx_qp *smlx_wire_find_qp(u32 port_id, u32 qpn)
 	return qp;
 }
 
-/**
- * smlx_wire_send - deliver @pkt to its destination QP
- * @pkt: a packet with dst_port and dst_qpn set; consumed
- *
- * Returns false when the packet was lost: no such port or QP, or the QP
- * refused it.  Senders learn of losses the way real ones do, from
- * timeouts, never from this result.
- */
-bool smlx_wire_send(struct smlx_pkt *pkt)
+static bool smlx_wire_deliver(struct smlx_pkt *pkt, bool run)
 {
 	struct smlx_qp *qp;
 	bool delivered;
@@ -139,7 +131,34 @@ bool smlx_wire_send(struct smlx_pkt *pkt)
 		smlx_pkt_free(pkt);
 		return false;
 	}
-	delivered = smlx_qp_deliver(qp, pkt);
+	delivered = smlx_qp_deliver(qp, pkt, run);
 	smlx_qp_put(qp);
 	return delivered;
+}
+
+/**
+ * smlx_wire_send - deliver @pkt to its destination QP
+ * @pkt: a packet with dst_port and dst_qpn set; consumed
+ *
+ * The destination's engine handles it in its work item.  Returns false
+ * when the packet was lost: no such port or QP, or the QP refused it.
+ * Senders learn of losses the way real ones do, from timeouts, never from
+ * this result.
+ */
+bool smlx_wire_send(struct smlx_pkt *pkt)
+{
+	return smlx_wire_deliver(pkt, false);
+}
+
+/**
+ * smlx_wire_send_run - deliver @pkt and run its destination's engine now
+ * @pkt: as for smlx_wire_send()
+ *
+ * For a sender in process context that may sleep: the destination handles
+ * the packet in the caller's context unless its engine is busy elsewhere
+ * (then its work item does, as after smlx_wire_send()).
+ */
+bool smlx_wire_send_run(struct smlx_pkt *pkt)
+{
+	return smlx_wire_deliver(pkt, true);
 }

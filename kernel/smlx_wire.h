@@ -92,5 +92,6 @@ void smlx_wire_port_add(struct smlx_wire_port *port, struct smlx_dev *sdev);
 void smlx_wire_port_del(struct smlx_wire_port *port);
 u32 smlx_wire_resolve(const union ib_gid *gid);
 bool smlx_wire_send(struct smlx_pkt *pkt);
+bool smlx_wire_send_run(struct smlx_pkt *pkt);
 
 #endif /* SMLX_WIRE_H */
