@@ -136,10 +136,15 @@ void smlx_odp_child_idle(struct smlx_umem_odp *child)
 	struct smlx_umem_odp *parent = child->parent;
 	unsigned long idx = smlx_odp_chunk(child->start);
 
+	/*
+	 * Not on the fault workqueue: a fault waits for the reaper (flush_work
+	 * in smlx_odp_child_get_or_create()), which must not need the same
+	 * workqueue's rescuer when memory is short.
+	 */
 	xa_lock(&parent->children);
 	if (!parent->reap_stopped && xa_load(&parent->children, idx) == child) {
 		__xa_set_mark(&parent->children, idx, SMLX_ODP_CHILD_IDLE);
-		smlx_odp_queue(&parent->reap_work);
+		queue_work(system_unbound_wq, &parent->reap_work);
 	}
 	xa_unlock(&parent->children);
 }

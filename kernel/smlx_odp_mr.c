@@ -13,7 +13,7 @@
 #include "smlx_odp.h"
 
 /*
- * Fault, prefetch and reap work.  WQ_MEM_RECLAIM: a fault may be what
+ * Fault and prefetch work.  WQ_MEM_RECLAIM: a fault may be what
  * stands between reclaim and the pages it waits for (writeback over RDMA).
  */
 static struct workqueue_struct *smlx_odp_wq;
@@ -151,7 +151,7 @@ int smlx_odp_init(void)
 	return smlx_odp_wq ? 0 : -ENOMEM;
 }
 
-/* After every device is gone: no fault, prefetch or reap is left. */
+/* After every device is gone: no fault or prefetch is left. */
 void smlx_odp_exit(void)
 {
 	destroy_workqueue(smlx_odp_wq);
