@@ -24,7 +24,12 @@
 
 #define DP_PORT 1
 #define DP_QKEY 0x11111111u
-#define DP_TIMEOUT_MS 5000
+/*
+ * How long an expected completion may take before the test calls it lost:
+ * a hang detector, not a speed check, so generous enough for emulation on
+ * a loaded host (vCPUs starved for seconds were seen).
+ */
+#define DP_TIMEOUT_MS 30000
 #define DP_ALL_ACCESS                                                          \
 	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |                    \
 	 IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC)
