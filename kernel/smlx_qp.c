@@ -93,6 +93,24 @@ static void smlx_qp_run_end(struct smlx_qp *qp)
 	wake_up_var(&qp->flags);
 }
 
+/*
+ * Asks for a run without making one: the context running the engine now
+ * makes it (SMLX_QPF_RERUN), else the work item.  A busy-polling process
+ * keeps the CPU until the next tick, so a work item queued while its
+ * doorbell run is on the way would cost a tick per message.
+ */
+static void smlx_qp_kick(struct smlx_qp *qp)
+{
+	if (test_bit(SMLX_QPF_RUNNING, &qp->flags)) {
+		set_bit(SMLX_QPF_RERUN, &qp->flags);
+		/* as in run_begin: RERUN before RUNNING is read again */
+		smp_mb__after_atomic();
+		if (test_bit(SMLX_QPF_RUNNING, &qp->flags))
+			return;
+	}
+	smlx_qp_schedule(qp);
+}
+
 /* Until no context runs the engine; new runs may start after. */
 static void smlx_qp_run_wait(struct smlx_qp *qp)
 {
@@ -160,7 +178,7 @@ bool smlx_qp_deliver(struct smlx_qp *qp, struct smlx_pkt *pkt, bool run)
 		return false;
 	}
 	if (!run) {
-		smlx_qp_schedule(qp);
+		smlx_qp_kick(qp);
 	} else if (smlx_qp_run_begin(qp)) {
 		smlx_qp_run(qp);
 		smlx_qp_run_end(qp);
@@ -894,13 +912,15 @@ int smlx_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 	 * Run the requester in the caller's context, and the receivers of its
 	 * packets too, unless the engine is busy elsewhere: no worker
 	 * wake-up stands between a post and its delivery.  A receiver that
-	 * acknowledged at once asked us for another run (SMLX_QPF_RERUN):
-	 * one more pass here completes the WQE before the syscall returns.
+	 * acknowledged at once left the ACK in our inbox (or asked for a
+	 * run): one more pass here completes the WQE before the syscall
+	 * returns, instead of the work item it queued.
 	 */
 	if (!READ_ONCE(qp->dying) && smlx_qp_run_begin(qp)) {
 		qp->inline_tx = true;
 		smlx_qp_run(qp);
-		if (test_and_clear_bit(SMLX_QPF_RERUN, &qp->flags))
+		if (test_and_clear_bit(SMLX_QPF_RERUN, &qp->flags) ||
+		    READ_ONCE(qp->inbox_len))
 			smlx_qp_run(qp);
 		qp->inline_tx = false;
 		smlx_qp_run_end(qp);
