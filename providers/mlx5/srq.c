@@ -159,26 +159,10 @@ int smlx_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,
 		       struct ibv_recv_wr **bad_wr)
 {
 	struct smlx_srq *srq = to_ssrq(ibsrq);
-	uint32_t producer, free_slots;
-	int err = 0;
+	int err;
 
 	pthread_spin_lock(&srq->lock);
-	producer = srq->ring.own_index;
-	free_slots = smlx_ring_free_slots(&srq->ring, producer);
-	for (; wr; wr = wr->next) {
-		if (!free_slots) {
-			err = ENOMEM;
-			break;
-		}
-		err = smlx_write_recv_wqe(&srq->ring, producer, wr,
-					  srq->max_sge);
-		if (err)
-			break;
-		producer++;
-		free_slots--;
-	}
-	if (producer != srq->ring.own_index)
-		smlx_ring_publish(&srq->ring, producer);
+	err = smlx_write_recv_chain(&srq->ring, &wr, srq->max_sge);
 	pthread_spin_unlock(&srq->lock);
 	if (err)
 		*bad_wr = wr;
