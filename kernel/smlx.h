@@ -85,7 +85,15 @@ struct smlx_mr {
 	u64 iova;		/* address the device is given for user_va */
 	u64 length;
 	union {
-		struct ib_umem *umem;		/* SMLX_MR_PINNED */
+		struct {				/* SMLX_MR_PINNED */
+			struct ib_umem *umem;
+			/*
+			 * The device's page table (mlx5's MTT): the page of
+			 * each page-sized step from user_va's page on, so an
+			 * access costs no scatterlist walk.
+			 */
+			struct page **pages;
+		};
 		struct smlx_umem_odp *odp;	/* SMLX_MR_ODP, SMLX_MR_IMPLICIT */
 	};
 

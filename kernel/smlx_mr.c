@@ -3,7 +3,9 @@
  * User memory regions: pinned (ib_umem), explicit ODP and implicit ODP
  * (smlx_umem_odp), and the keys that name them.
  */
+#include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 
 #include "smlx.h"
@@ -86,9 +88,33 @@ static int smlx_mr_publish(struct smlx_dev *sdev, struct smlx_mr *mr)
 	return 0;
 }
 
+/* Fills the page table of a pinned MR from its umem's scatterlist. */
+static int smlx_pinned_mr_map(struct smlx_mr *mr)
+{
+	size_t npages = ib_umem_num_pages(mr->umem);
+	struct sg_page_iter it;
+	size_t i = 0;
+
+	mr->pages = kvmalloc_array(npages, sizeof(*mr->pages), GFP_KERNEL);
+	if (!mr->pages)
+		return -ENOMEM;
+	for_each_sgtable_page(&mr->umem->sgt_append.sgt, &it, 0) {
+		if (i == npages)
+			break;
+		mr->pages[i++] = sg_page_iter_page(&it);
+	}
+	if (i != npages) {
+		/* ib_umem_get() pinned fewer pages than the range spans */
+		kvfree(mr->pages);
+		return -EFAULT;
+	}
+	return 0;
+}
+
 static void smlx_mr_release_memory(struct smlx_mr *mr)
 {
 	if (mr->kind == SMLX_MR_PINNED) {
+		kvfree(mr->pages);
 		ib_umem_release(mr->umem);
 	} else {
 		smlx_odp_mr_fini(mr);
@@ -149,7 +175,13 @@ struct ib_mr *smlx_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	}
 	if (ret)
 		goto err_free;
-	if (mr->kind != SMLX_MR_PINNED) {
+	if (mr->kind == SMLX_MR_PINNED) {
+		ret = smlx_pinned_mr_map(mr);
+		if (ret) {
+			ib_umem_release(mr->umem);
+			goto err_free;
+		}
+	} else {
 		ret = smlx_odp_mr_init(mr);
 		if (ret) {
 			smlx_umem_odp_release(mr->odp);

@@ -3,8 +3,8 @@
  * The only way the engine touches memory: find an MR by key with the PD,
  * access and range checks of the IB spec, then copy between a kernel buffer
  * and the MR's pages through its translation.  Pinned MRs translate through
- * their umem's scatterlist; ODP MRs through smlx_umem_odp's per-page
- * entries under umem_mutex.  An ODP page that is absent, or read-only for
+ * the page table built at registration; ODP MRs through smlx_umem_odp's
+ * per-page entries under umem_mutex.  An ODP page that is absent, or read-only for
  * a write, is reported as -EAGAIN with the faulting range in a struct
  * smlx_fault: the engine then stalls the QP until the fault is resolved.
  *
@@ -13,7 +13,6 @@
  */
 #include <linux/highmem.h>
 #include <linux/overflow.h>
-#include <linux/scatterlist.h>
 
 #include "smlx.h"
 #include "smlx_odp.h"
@@ -72,38 +71,24 @@ static void smlx_copy_page(struct page *page, unsigned int off, void *buf,
 	kunmap_local(va);
 }
 
-/* Pinned: walk the umem's scatterlist from the page holding @uva. */
-static int smlx_pinned_copy(struct smlx_mr *mr, u64 uva, void *buf,
-			    u64 length, enum smlx_copy_dir dir)
+/* The pinned page holding @uva, which the MR covers (smlx_mr_lookup()). */
+static struct page *smlx_pinned_page(struct smlx_mr *mr, u64 uva)
 {
-	struct ib_umem *umem = mr->umem;
-	u64 pos = uva - ALIGN_DOWN(umem->address, PAGE_SIZE);
-	struct scatterlist *sg;
-	u64 sg_start = 0;
-	unsigned int i;
+	return mr->pages[(uva >> PAGE_SHIFT) - (mr->user_va >> PAGE_SHIFT)];
+}
 
-	for_each_sgtable_sg(&umem->sgt_append.sgt, sg, i) {
-		u64 sg_len = sg->length;
+static void smlx_pinned_copy(struct smlx_mr *mr, u64 uva, void *buf,
+			     u64 length, enum smlx_copy_dir dir)
+{
+	while (length) {
+		unsigned int off = uva & ~PAGE_MASK;
+		size_t n = min_t(u64, length, PAGE_SIZE - off);
 
-		while (length && pos < sg_start + sg_len) {
-			u64 in_sg = sg->offset + (pos - sg_start);
-			struct page *page = nth_page(sg_page(sg),
-						     in_sg >> PAGE_SHIFT);
-			unsigned int off = in_sg & ~PAGE_MASK;
-			size_t n = min_t(u64, length, PAGE_SIZE - off);
-
-			n = min_t(u64, n, sg_start + sg_len - pos);
-			smlx_copy_page(page, off, buf, n, dir);
-			buf += n;
-			pos += n;
-			length -= n;
-		}
-		if (!length)
-			return 0;
-		sg_start += sg_len;
+		smlx_copy_page(smlx_pinned_page(mr, uva), off, buf, n, dir);
+		buf += n;
+		uva += n;
+		length -= n;
 	}
-	/* The range check said the MR covers it: the umem is short. */
-	return -EFAULT;
 }
 
 /*
@@ -219,8 +204,10 @@ int smlx_mr_copy(struct smlx_mr *mr, u64 iova, void *buf, u64 length,
 
 	if (!length)
 		return 0;
-	if (mr->kind == SMLX_MR_PINNED)
-		return smlx_pinned_copy(mr, uva, buf, length, dir);
+	if (mr->kind == SMLX_MR_PINNED) {
+		smlx_pinned_copy(mr, uva, buf, length, dir);
+		return 0;
+	}
 	return smlx_odp_copy(mr, iova, uva, buf, length, dir, fault);
 }
 
@@ -250,7 +237,6 @@ int smlx_mr_atomic(struct smlx_mr *mr, u64 iova, bool cmp_swp, u64 compare,
 	u64 uva = mr->user_va + (iova - mr->iova);
 	unsigned int off = uva & ~PAGE_MASK;
 	struct smlx_umem_odp *odp;
-	struct page *page = NULL;
 	u64 span, entry;
 	void *va;
 
@@ -258,25 +244,7 @@ int smlx_mr_atomic(struct smlx_mr *mr, u64 iova, bool cmp_swp, u64 compare,
 		return -EINVAL;
 
 	if (mr->kind == SMLX_MR_PINNED) {
-		struct ib_umem *umem = mr->umem;
-		u64 pos = uva - ALIGN_DOWN(umem->address, PAGE_SIZE);
-		struct scatterlist *sg;
-		u64 sg_start = 0;
-		unsigned int i;
-
-		for_each_sgtable_sg(&umem->sgt_append.sgt, sg, i) {
-			if (pos < sg_start + sg->length) {
-				u64 in_sg = sg->offset + (pos - sg_start);
-
-				page = nth_page(sg_page(sg),
-						in_sg >> PAGE_SHIFT);
-				break;
-			}
-			sg_start += sg->length;
-		}
-		if (!page)
-			return -EFAULT;
-		va = kmap_local_page(page);
+		va = kmap_local_page(smlx_pinned_page(mr, uva));
 		*orig = smlx_atomic_op(va + off, cmp_swp, compare, swap_add);
 		kunmap_local(va);
 		return 0;

@@ -63,21 +63,47 @@ static inline const struct smlx_cqe *cq_slot(struct smlx_cq *cq,
 	return smlx_ring_slot(&cq->ring, index);
 }
 
-static void cqe_to_wc(const struct smlx_cqe *cqe, struct ibv_wc *wc)
+/*
+ * Hands every CQE before @consumer back to the kernel.  Only this process
+ * writes the CQ's consumer index, always through here and under the lock;
+ * callers skip it when nothing was consumed, so an idle poll stores nothing.
+ */
+static inline void cq_consume_to(struct smlx_cq *cq, uint32_t consumer)
 {
+	cq->ring.own_index = consumer;
+	smlx_ring_store_release(&cq->ring.hdr->consumer, consumer);
+}
+
+/*
+ * The CQE fields both poll paths report: ibv_poll_cq copies them into
+ * struct ibv_wc, an ibv_cq_ex reads them one at a time through
+ * read_<field>.  Each entry is the field, what its reader returns and the
+ * IBV_WC_EX_WITH_* flag a CQ must ask for to get the reader (0: always).
+ */
+#define SMLX_CQE_WC_FIELDS(X)                                                  \
+	X(opcode, enum ibv_wc_opcode, 0)                                       \
+	X(vendor_err, uint32_t, 0)                                             \
+	X(wc_flags, unsigned int, 0)                                           \
+	X(byte_len, uint32_t, IBV_WC_EX_WITH_BYTE_LEN)                         \
+	X(imm_data, __be32, IBV_WC_EX_WITH_IMM)                                \
+	X(qp_num, uint32_t, IBV_WC_EX_WITH_QP_NUM)                             \
+	X(src_qp, uint32_t, IBV_WC_EX_WITH_SRC_QP)                             \
+	X(slid, uint32_t, IBV_WC_EX_WITH_SLID)                                 \
+	X(sl, uint8_t, IBV_WC_EX_WITH_SL)                                      \
+	X(dlid_path_bits, uint8_t, IBV_WC_EX_WITH_DLID_PATH_BITS)
+
+static inline void cqe_to_wc(const struct smlx_cqe *cqe, struct ibv_wc *wc)
+{
+	/*
+	 * Not in the table: an ibv_cq_ex has wr_id and status in its cursor
+	 * and no pkey_index reader.
+	 */
 	wc->wr_id = cqe->wr_id;
 	wc->status = cqe->status;
-	wc->opcode = cqe->opcode;
-	wc->vendor_err = cqe->vendor_err;
-	wc->byte_len = cqe->byte_len;
-	wc->imm_data = cqe->imm_data;
-	wc->qp_num = cqe->qp_num;
-	wc->src_qp = cqe->src_qp;
-	wc->wc_flags = cqe->wc_flags;
 	wc->pkey_index = cqe->pkey_index;
-	wc->slid = cqe->slid;
-	wc->sl = cqe->sl;
-	wc->dlid_path_bits = cqe->dlid_path_bits;
+#define SMLX_CQE_COPY(field, type, flag) wc->field = cqe->field;
+	SMLX_CQE_WC_FIELDS(SMLX_CQE_COPY)
+#undef SMLX_CQE_COPY
 }
 
 int smlx_poll_cq(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc)
@@ -99,125 +125,79 @@ int smlx_poll_cq(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc)
 	}
 	for (n = 0; n < num_entries && n < ready; n++)
 		cqe_to_wc(cq_slot(cq, consumer + n), &wc[n]);
-	if (n) {
-		cq->ring.own_index = consumer + n;
-		smlx_ring_store_release(&cq->ring.hdr->consumer,
-					cq->ring.own_index);
-	}
+	if (n)
+		cq_consume_to(cq, consumer + n);
 	cq_unlock(cq);
 	return n;
 }
 
-/* ibv_cq_ex cursor: start_poll / next_poll / end_poll and the readers. */
+/*
+ * ibv_cq_ex cursor: start_poll / next_poll / end_poll and the readers.
+ * start_poll locks the CQ and end_poll unlocks it, so the cursor's CQEs
+ * are consumed in one publish at the end.
+ */
 
-static inline void cq_ex_take(struct smlx_cq *cq)
+/* Moves the cursor onto the next CQE: 0, ENOENT (none yet) or EIO. */
+static inline int cq_ex_advance(struct smlx_cq *cq)
 {
-	const struct smlx_cqe *cqe = cq_slot(cq, cq->poll_index);
+	int64_t ready = cq_ready(cq, cq->poll_index);
+	const struct smlx_cqe *cqe;
 
+	if (ready <= 0)
+		return ready < 0 ? EIO : ENOENT;
+	cqe = cq_slot(cq, cq->poll_index);
 	cq->cur_cqe = cqe;
 	cq->poll_index++;
 	cq->vcq.cq_ex.wr_id = cqe->wr_id;
 	cq->vcq.cq_ex.status = cqe->status;
+	return 0;
 }
 
 static int smlx_start_poll(struct ibv_cq_ex *ibcq, struct ibv_poll_cq_attr *attr)
 {
 	struct smlx_cq *cq = to_scq_ex(ibcq);
-	int64_t ready;
+	int err;
 
 	if (attr->comp_mask)
 		return EINVAL;
 
 	cq_lock(cq);
 	cq->poll_index = cq->ring.own_index;
-	ready = cq_ready(cq, cq->poll_index);
-	if (ready <= 0) {
+	err = cq_ex_advance(cq);
+	if (err)
 		cq_unlock(cq);
-		return ready < 0 ? EIO : ENOENT;
-	}
-	cq_ex_take(cq);
-	return 0;
+	return err;
 }
 
 static int smlx_next_poll(struct ibv_cq_ex *ibcq)
 {
-	struct smlx_cq *cq = to_scq_ex(ibcq);
-	int64_t ready = cq_ready(cq, cq->poll_index);
-
-	if (ready <= 0)
-		return ready < 0 ? EIO : ENOENT;
-	cq_ex_take(cq);
-	return 0;
+	return cq_ex_advance(to_scq_ex(ibcq));
 }
 
 static void smlx_end_poll(struct ibv_cq_ex *ibcq)
 {
 	struct smlx_cq *cq = to_scq_ex(ibcq);
 
-	if (cq->poll_index != cq->ring.own_index) {
-		cq->ring.own_index = cq->poll_index;
-		smlx_ring_store_release(&cq->ring.hdr->consumer,
-					cq->ring.own_index);
-	}
+	if (cq->poll_index != cq->ring.own_index)
+		cq_consume_to(cq, cq->poll_index);
 	cq->cur_cqe = NULL;
 	cq_unlock(cq);
 }
 
-static enum ibv_wc_opcode smlx_read_opcode(struct ibv_cq_ex *ibcq)
-{
-	return to_scq_ex(ibcq)->cur_cqe->opcode;
-}
-
-static uint32_t smlx_read_vendor_err(struct ibv_cq_ex *ibcq)
-{
-	return to_scq_ex(ibcq)->cur_cqe->vendor_err;
-}
-
-static uint32_t smlx_read_byte_len(struct ibv_cq_ex *ibcq)
-{
-	return to_scq_ex(ibcq)->cur_cqe->byte_len;
-}
-
-static __be32 smlx_read_imm_data(struct ibv_cq_ex *ibcq)
-{
-	return to_scq_ex(ibcq)->cur_cqe->imm_data;
-}
-
-static uint32_t smlx_read_qp_num(struct ibv_cq_ex *ibcq)
-{
-	return to_scq_ex(ibcq)->cur_cqe->qp_num;
-}
-
-static uint32_t smlx_read_src_qp(struct ibv_cq_ex *ibcq)
-{
-	return to_scq_ex(ibcq)->cur_cqe->src_qp;
-}
-
-static unsigned int smlx_read_wc_flags(struct ibv_cq_ex *ibcq)
-{
-	return to_scq_ex(ibcq)->cur_cqe->wc_flags;
-}
-
-static uint32_t smlx_read_slid(struct ibv_cq_ex *ibcq)
-{
-	return to_scq_ex(ibcq)->cur_cqe->slid;
-}
-
-static uint8_t smlx_read_sl(struct ibv_cq_ex *ibcq)
-{
-	return to_scq_ex(ibcq)->cur_cqe->sl;
-}
-
-static uint8_t smlx_read_dlid_path_bits(struct ibv_cq_ex *ibcq)
-{
-	return to_scq_ex(ibcq)->cur_cqe->dlid_path_bits;
-}
+#define SMLX_CQE_READER(field, type, flag)                                     \
+	static type smlx_read_##field(struct ibv_cq_ex *ibcq)                  \
+	{                                                                      \
+		return to_scq_ex(ibcq)->cur_cqe->field;                        \
+	}
+SMLX_CQE_WC_FIELDS(SMLX_CQE_READER)
+#undef SMLX_CQE_READER
 
 static uint64_t smlx_read_completion_ts(struct ibv_cq_ex *ibcq)
 {
 	return to_scq_ex(ibcq)->cur_cqe->timestamp_ns;
 }
 
+/* Installs the readers the CQ was created to offer, as libibverbs expects. */
 static void cq_ex_install_ops(struct smlx_cq *cq)
 {
 	struct ibv_cq_ex *ex = &cq->vcq.cq_ex;
@@ -225,44 +205,45 @@ static void cq_ex_install_ops(struct smlx_cq *cq)
 	ex->start_poll = smlx_start_poll;
 	ex->next_poll = smlx_next_poll;
 	ex->end_poll = smlx_end_poll;
-	ex->read_opcode = smlx_read_opcode;
-	ex->read_vendor_err = smlx_read_vendor_err;
-	ex->read_wc_flags = smlx_read_wc_flags;
-	if (cq->wc_flags & IBV_WC_EX_WITH_BYTE_LEN)
-		ex->read_byte_len = smlx_read_byte_len;
-	if (cq->wc_flags & IBV_WC_EX_WITH_IMM)
-		ex->read_imm_data = smlx_read_imm_data;
-	if (cq->wc_flags & IBV_WC_EX_WITH_QP_NUM)
-		ex->read_qp_num = smlx_read_qp_num;
-	if (cq->wc_flags & IBV_WC_EX_WITH_SRC_QP)
-		ex->read_src_qp = smlx_read_src_qp;
-	if (cq->wc_flags & IBV_WC_EX_WITH_SLID)
-		ex->read_slid = smlx_read_slid;
-	if (cq->wc_flags & IBV_WC_EX_WITH_SL)
-		ex->read_sl = smlx_read_sl;
-	if (cq->wc_flags & IBV_WC_EX_WITH_DLID_PATH_BITS)
-		ex->read_dlid_path_bits = smlx_read_dlid_path_bits;
+#define SMLX_CQE_INSTALL(field, type, flag)                                    \
+	if (!(flag) || (cq->wc_flags & (flag)))                                \
+		ex->read_##field = smlx_read_##field;
+	SMLX_CQE_WC_FIELDS(SMLX_CQE_INSTALL)
+#undef SMLX_CQE_INSTALL
 	if (cq->wc_flags & IBV_WC_EX_WITH_COMPLETION_TIMESTAMP)
 		ex->read_completion_ts = smlx_read_completion_ts;
 }
 
-static struct smlx_cq *cq_alloc(void)
+/* A CQ not yet created in the kernel, or NULL with errno ENOMEM. */
+static struct smlx_cq *cq_alloc(uint64_t wc_flags)
 {
 	struct smlx_cq *cq = calloc(1, sizeof(*cq));
 
 	if (!cq)
-		return NULL;
+		goto err;
 	if (pthread_spin_init(&cq->lock, PTHREAD_PROCESS_PRIVATE)) {
 		free(cq);
-		return NULL;
+		goto err;
 	}
+	cq->wc_flags = wc_flags;
 	return cq;
+err:
+	errno = ENOMEM;
+	return NULL;
 }
 
 static void cq_free(struct smlx_cq *cq)
 {
 	pthread_spin_destroy(&cq->lock);
 	free(cq);
+}
+
+/* Creating @cq failed with @err: free it and fail the call. */
+static void *cq_abandon(struct smlx_cq *cq, int err)
+{
+	cq_free(cq);
+	errno = err;
+	return NULL;
 }
 
 /* The kernel created the CQ: map its ring, or undo the creation. */
@@ -299,28 +280,19 @@ struct ibv_cq *smlx_create_cq(struct ibv_context *ibctx, int cqe,
 		errno = EINVAL;
 		return NULL;
 	}
-	cq = cq_alloc();
-	if (!cq) {
-		errno = ENOMEM;
+	cq = cq_alloc(IBV_WC_STANDARD_FLAGS);
+	if (!cq)
 		return NULL;
-	}
-	cq->wc_flags = IBV_WC_STANDARD_FLAGS;
 
 	memset(&cmd, 0, sizeof(cmd));
 	memset(&resp, 0, sizeof(resp));
 	err = ibv_cmd_create_cq(ibctx, cqe, channel, comp_vector, &cq->vcq.cq,
 				&cmd, sizeof(cmd), &resp.ibv_resp, sizeof(resp));
+	if (!err)
+		err = cq_map_ring(cq, &resp.drv);
 	if (err)
-		goto err_free;
-	err = cq_map_ring(cq, &resp.drv);
-	if (err)
-		goto err_free;
+		return cq_abandon(cq, err);
 	return &cq->vcq.cq;
-
-err_free:
-	cq_free(cq);
-	errno = err;
-	return NULL;
 }
 
 struct ibv_cq_ex *smlx_create_cq_ex(struct ibv_context *ibctx,
@@ -346,12 +318,9 @@ struct ibv_cq_ex *smlx_create_cq_ex(struct ibv_context *ibctx,
 		return NULL;
 	}
 
-	cq = cq_alloc();
-	if (!cq) {
-		errno = ENOMEM;
+	cq = cq_alloc(attr->wc_flags);
+	if (!cq)
 		return NULL;
-	}
-	cq->wc_flags = attr->wc_flags;
 	cq->single_threaded =
 		(attr->comp_mask & IBV_CQ_INIT_ATTR_MASK_FLAGS) &&
 		(attr->flags & IBV_CREATE_CQ_ATTR_SINGLE_THREADED);
@@ -365,20 +334,14 @@ struct ibv_cq_ex *smlx_create_cq_ex(struct ibv_context *ibctx,
 	err = ibv_cmd_create_cq_ex(ibctx, attr, &cq->vcq, &cmd, sizeof(cmd),
 				   &resp.ibv_resp, sizeof(resp),
 				   CREATE_CQ_CMD_FLAGS_TS_IGNORED_EX);
+	if (!err)
+		err = cq_map_ring(cq, &resp.drv);
 	if (err)
-		goto err_free;
-	err = cq_map_ring(cq, &resp.drv);
-	if (err)
-		goto err_free;
+		return cq_abandon(cq, err);
 	/* libibverbs' wrapper may do it too; completion events need it done. */
 	verbs_init_cq(&cq->vcq.cq, ibctx, attr->channel, attr->cq_context);
 	cq_ex_install_ops(cq);
 	return &cq->vcq.cq_ex;
-
-err_free:
-	cq_free(cq);
-	errno = err;
-	return NULL;
 }
 
 int smlx_destroy_cq(struct ibv_cq *ibcq)
@@ -475,10 +438,7 @@ void smlx_cq_discard_qp(struct ibv_cq *ibcq, uint32_t qpn)
 			memcpy(smlx_ring_slot(&cq->ring, consumer + i + dropped),
 			       cqe, sizeof(*cqe));
 	}
-	if (dropped) {
-		cq->ring.own_index = consumer + dropped;
-		smlx_ring_store_release(&cq->ring.hdr->consumer,
-					cq->ring.own_index);
-	}
+	if (dropped)
+		cq_consume_to(cq, consumer + dropped);
 	cq_unlock(cq);
 }

@@ -361,8 +361,8 @@ out_unlock:
 	return err;
 }
 
-int smlx_write_recv_wqe(struct smlx_mapped_ring *ring, uint32_t index,
-			const struct ibv_recv_wr *wr, uint32_t max_sge)
+static int write_recv_wqe(struct smlx_mapped_ring *ring, uint32_t index,
+			  const struct ibv_recv_wr *wr, uint32_t max_sge)
 {
 	struct smlx_recv_wqe *wqe = smlx_ring_slot(ring, index);
 	struct smlx_sge *sge = (struct smlx_sge *)(wqe + 1);
@@ -381,12 +381,35 @@ int smlx_write_recv_wqe(struct smlx_mapped_ring *ring, uint32_t index,
 	return 0;
 }
 
+int smlx_write_recv_chain(struct smlx_mapped_ring *ring,
+			  struct ibv_recv_wr **wr, uint32_t max_sge)
+{
+	uint32_t producer = ring->own_index;
+	uint32_t free_slots = smlx_ring_free_slots(ring, producer);
+	int err = 0;
+
+	for (; *wr; *wr = (*wr)->next) {
+		if (!free_slots) {
+			err = ENOMEM;
+			break;
+		}
+		err = write_recv_wqe(ring, producer, *wr, max_sge);
+		if (err)
+			break;
+		producer++;
+		free_slots--;
+	}
+	if (producer != ring->own_index)
+		smlx_ring_publish(ring, producer);
+	return err;
+}
+
 int smlx_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		   struct ibv_recv_wr **bad_wr)
 {
 	struct smlx_qp *qp = to_sqp(ibqp);
 	struct ibv_recv_wr *head = wr;
-	uint32_t producer, free_slots;
+	uint32_t producer;
 	bool flush = false;
 	int err = 0, db_err;
 
@@ -401,23 +424,8 @@ int smlx_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		goto out;
 	}
 	producer = qp->rq.own_index;
-	free_slots = smlx_ring_free_slots(&qp->rq, producer);
-	for (; wr; wr = wr->next) {
-		if (!free_slots) {
-			err = ENOMEM;
-			break;
-		}
-		err = smlx_write_recv_wqe(&qp->rq, producer, wr,
-					  qp->max_recv_sge);
-		if (err)
-			break;
-		producer++;
-		free_slots--;
-	}
-	if (producer != qp->rq.own_index) {
-		smlx_ring_publish(&qp->rq, producer);
-		flush = qp_state(qp) == IBV_QPS_ERR;
-	}
+	err = smlx_write_recv_chain(&qp->rq, &wr, qp->max_recv_sge);
+	flush = qp->rq.own_index != producer && qp_state(qp) == IBV_QPS_ERR;
 out:
 	pthread_spin_unlock(&qp->rq_lock);
 	if (err)

@@ -130,11 +130,13 @@ int smlx_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 int smlx_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		   struct ibv_recv_wr **bad_wr);
 /*
- * Writes one receive WQE for @wr into @ring's slot @index; EINVAL if it
- * has more than @max_sge SGEs.  Shared by the RQ and SRQ posting paths.
+ * Writes the receive WQEs of the chain *@wr into @ring from our producer
+ * index on and publishes those it wrote; the caller holds the ring's lock.
+ * Returns 0, or ENOMEM (ring full) / EINVAL (more than @max_sge SGEs) with
+ * *@wr left at the WR that was not posted.  Shared by the RQ and SRQ paths.
  */
-int smlx_write_recv_wqe(struct smlx_mapped_ring *ring, uint32_t index,
-			const struct ibv_recv_wr *wr, uint32_t max_sge);
+int smlx_write_recv_chain(struct smlx_mapped_ring *ring,
+			  struct ibv_recv_wr **wr, uint32_t max_sge);
 
 /* srq.c */
 struct ibv_srq *smlx_create_srq(struct ibv_pd *pd,

@@ -16,17 +16,21 @@ struct smlx_create_srq_cmd_resp {
 	struct smlx_create_srq_resp drv;
 };
 
+/* An SRQ not yet created in the kernel, or NULL with errno ENOMEM. */
 static struct smlx_srq *srq_alloc(void)
 {
 	struct smlx_srq *srq = calloc(1, sizeof(*srq));
 
 	if (!srq)
-		return NULL;
+		goto err;
 	if (pthread_spin_init(&srq->lock, PTHREAD_PROCESS_PRIVATE)) {
 		free(srq);
-		return NULL;
+		goto err;
 	}
 	return srq;
+err:
+	errno = ENOMEM;
+	return NULL;
 }
 
 static void srq_free(struct smlx_srq *srq)
@@ -36,7 +40,18 @@ static void srq_free(struct smlx_srq *srq)
 	free(srq);
 }
 
-/* Maps the ring of a freshly created SRQ and reports its real sizes. */
+/* Creating @srq failed with @err: free it and fail the call. */
+static void *srq_abandon(struct smlx_srq *srq, int err)
+{
+	srq_free(srq);
+	errno = err;
+	return NULL;
+}
+
+/*
+ * The kernel created the SRQ: map its ring and report its real sizes, or
+ * undo the creation.
+ */
 static int srq_map_ring(struct smlx_srq *srq,
 			const struct smlx_create_srq_cmd_resp *resp,
 			struct ibv_srq_attr *attr)
@@ -52,6 +67,7 @@ static int srq_map_ring(struct smlx_srq *srq,
 	if (err) {
 		verbs_err(verbs_get_ctx(ibctx), "cannot map SRQ ring: %s\n",
 			  strerror(err));
+		ibv_cmd_destroy_srq(&srq->vsrq.srq);
 		return err;
 	}
 	room = srq->ring.stride - sizeof(struct smlx_recv_wqe);
@@ -76,28 +92,19 @@ struct ibv_srq *smlx_create_srq(struct ibv_pd *pd,
 	int err;
 
 	srq = srq_alloc();
-	if (!srq) {
-		errno = ENOMEM;
+	if (!srq)
 		return NULL;
-	}
 	memset(&cmd, 0, sizeof(cmd));
 	memset(&resp, 0, sizeof(resp));
 	err = ibv_cmd_create_srq(pd, &srq->vsrq.srq, attr, &cmd, sizeof(cmd),
 				 &resp.ibv_resp, sizeof(resp));
-	if (err)
-		goto err_free;
-	srq->vsrq.srq_type = IBV_SRQT_BASIC;
-	err = srq_map_ring(srq, &resp, &attr->attr);
-	if (err) {
-		ibv_cmd_destroy_srq(&srq->vsrq.srq);
-		goto err_free;
+	if (!err) {
+		srq->vsrq.srq_type = IBV_SRQT_BASIC;
+		err = srq_map_ring(srq, &resp, &attr->attr);
 	}
+	if (err)
+		return srq_abandon(srq, err);
 	return &srq->vsrq.srq;
-
-err_free:
-	srq_free(srq);
-	errno = err;
-	return NULL;
 }
 
 struct ibv_srq *smlx_create_srq_ex(struct ibv_context *ibctx,
@@ -135,53 +142,27 @@ struct ibv_srq *smlx_create_srq_ex(struct ibv_context *ibctx,
 	}
 
 	srq = srq_alloc();
-	if (!srq) {
-		errno = ENOMEM;
+	if (!srq)
 		return NULL;
-	}
 	memset(&cmd, 0, sizeof(cmd));
 	memset(&resp, 0, sizeof(resp));
 	err = ibv_cmd_create_srq_ex(ibctx, &srq->vsrq, attr, &cmd, sizeof(cmd),
 				    &resp.ibv_resp, sizeof(resp));
+	if (!err)
+		err = srq_map_ring(srq, &resp, &attr->attr);
 	if (err)
-		goto err_free;
-	err = srq_map_ring(srq, &resp, &attr->attr);
-	if (err) {
-		ibv_cmd_destroy_srq(&srq->vsrq.srq);
-		goto err_free;
-	}
+		return srq_abandon(srq, err);
 	return &srq->vsrq.srq;
-
-err_free:
-	srq_free(srq);
-	errno = err;
-	return NULL;
 }
 
 int smlx_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,
 		       struct ibv_recv_wr **bad_wr)
 {
 	struct smlx_srq *srq = to_ssrq(ibsrq);
-	uint32_t producer, free_slots;
-	int err = 0;
+	int err;
 
 	pthread_spin_lock(&srq->lock);
-	producer = srq->ring.own_index;
-	free_slots = smlx_ring_free_slots(&srq->ring, producer);
-	for (; wr; wr = wr->next) {
-		if (!free_slots) {
-			err = ENOMEM;
-			break;
-		}
-		err = smlx_write_recv_wqe(&srq->ring, producer, wr,
-					  srq->max_sge);
-		if (err)
-			break;
-		producer++;
-		free_slots--;
-	}
-	if (producer != srq->ring.own_index)
-		smlx_ring_publish(&srq->ring, producer);
+	err = smlx_write_recv_chain(&srq->ring, &wr, srq->max_sge);
 	pthread_spin_unlock(&srq->lock);
 	if (err)
 		*bad_wr = wr;
