@@ -11,14 +11,6 @@
 
 IBV_EXPORT bool verbs_allow_disassociate_destroy;
 
-static int destroy_result(int ret)
-{
-	/* a hot-unplugged device answers EIO; the object is gone anyway */
-	if (ret == EIO && verbs_allow_disassociate_destroy)
-		return 0;
-	return ret;
-}
-
 IBV_EXPORT int ibv_cmd_alloc_pd(struct ibv_context *ctx, struct ibv_pd *pd,
 				struct ibv_alloc_pd *cmd, size_t cmd_size,
 				struct ib_uverbs_alloc_pd_resp *resp,
@@ -40,11 +32,9 @@ IBV_EXPORT int ibv_cmd_alloc_pd(struct ibv_context *ctx, struct ibv_pd *pd,
 
 IBV_EXPORT int ibv_cmd_dealloc_pd(struct ibv_pd *pd)
 {
-	struct ibv_dealloc_pd cmd = {};
-
-	cmd.pd_handle = pd->handle;
-	return destroy_result(execute_cmd_write_req(
-		pd->context, IB_USER_VERBS_CMD_DEALLOC_PD, &cmd, sizeof(cmd)));
+	return execute_destroy_by_handle(pd->context,
+					 IB_USER_VERBS_CMD_DEALLOC_PD,
+					 pd_handle, pd->handle);
 }
 
 IBV_EXPORT int ibv_cmd_open_xrcd(struct ibv_context *ctx,
@@ -81,12 +71,9 @@ IBV_EXPORT int ibv_cmd_open_xrcd(struct ibv_context *ctx,
 
 IBV_EXPORT int ibv_cmd_close_xrcd(struct verbs_xrcd *xrcd)
 {
-	struct ibv_close_xrcd cmd = {};
-
-	cmd.xrcd_handle = xrcd->handle;
-	return destroy_result(execute_cmd_write_req(xrcd->xrcd.context,
-						    IB_USER_VERBS_CMD_CLOSE_XRCD,
-						    &cmd, sizeof(cmd)));
+	return execute_destroy_by_handle(xrcd->xrcd.context,
+					 IB_USER_VERBS_CMD_CLOSE_XRCD,
+					 xrcd_handle, xrcd->handle);
 }
 
 IBV_EXPORT int ibv_cmd_alloc_mw(struct ibv_pd *pd, enum ibv_mw_type type,
@@ -116,11 +103,9 @@ IBV_EXPORT int ibv_cmd_alloc_mw(struct ibv_pd *pd, enum ibv_mw_type type,
 
 IBV_EXPORT int ibv_cmd_dealloc_mw(struct ibv_mw *mw)
 {
-	struct ibv_dealloc_mw cmd = {};
-
-	cmd.mw_handle = mw->handle;
-	return destroy_result(execute_cmd_write_req(
-		mw->context, IB_USER_VERBS_CMD_DEALLOC_MW, &cmd, sizeof(cmd)));
+	return execute_destroy_by_handle(mw->context,
+					 IB_USER_VERBS_CMD_DEALLOC_MW,
+					 mw_handle, mw->handle);
 }
 
 IBV_EXPORT int ibv_cmd_create_ah(struct ibv_pd *pd, struct ibv_ah *ah,
@@ -157,11 +142,9 @@ IBV_EXPORT int ibv_cmd_create_ah(struct ibv_pd *pd, struct ibv_ah *ah,
 
 IBV_EXPORT int ibv_cmd_destroy_ah(struct ibv_ah *ah)
 {
-	struct ibv_destroy_ah cmd = {};
-
-	cmd.ah_handle = ah->handle;
-	return destroy_result(execute_cmd_write_req(
-		ah->context, IB_USER_VERBS_CMD_DESTROY_AH, &cmd, sizeof(cmd)));
+	return execute_destroy_by_handle(ah->context,
+					 IB_USER_VERBS_CMD_DESTROY_AH,
+					 ah_handle, ah->handle);
 }
 
 IBV_EXPORT int ibv_cmd_create_wq(struct ibv_context *ctx,
@@ -206,9 +189,7 @@ IBV_EXPORT int ibv_cmd_create_wq(struct ibv_context *ctx,
 	wq->wq_type = wq_init_attr->wq_type;
 	wq->wq_context = wq_init_attr->wq_context;
 	wq->state = IBV_WQS_RESET;
-	wq->events_completed = 0;
-	pthread_mutex_init(&wq->mutex, NULL);
-	pthread_cond_init(&wq->cond, NULL);
+	events_init(&wq->mutex, &wq->cond, &wq->events_completed);
 	return 0;
 }
 
@@ -233,10 +214,9 @@ IBV_EXPORT int ibv_cmd_modify_wq(struct ibv_wq *wq, struct ibv_wq_attr *attr,
 		cmd->wq_state = attr->wq_state;
 	if (attr->attr_mask & IBV_WQ_ATTR_CURR_STATE)
 		cmd->curr_wq_state = attr->curr_wq_state;
-	ret = ibverbs_execute_write_ex(wq->context,
-				       IB_USER_VERBS_EX_CMD_MODIFY_WQ,
-				       &cmd->hdr, sizeof(cmd->core_payload),
-				       cmd_size, NULL, 0, 0);
+	ret = execute_cmd_write_ex_req(wq->context,
+				       IB_USER_VERBS_EX_CMD_MODIFY_WQ, cmd,
+				       cmd_size);
 	if (ret)
 		return ret;
 	if (attr->attr_mask & IBV_WQ_ATTR_STATE)
@@ -253,16 +233,13 @@ IBV_EXPORT int ibv_cmd_destroy_wq(struct ibv_wq *wq)
 	cmd.wq_handle = wq->handle;
 	ret = execute_cmd_write_ex(wq->context, IB_USER_VERBS_EX_CMD_DESTROY_WQ,
 				   &cmd, sizeof(cmd), &resp, sizeof(resp));
-	ret = destroy_result(ret);
 	if (ret)
-		return ret;
+		return destroy_result(ret);
 	if (resp.response_length < sizeof(resp))
 		return 0;
 
-	pthread_mutex_lock(&wq->mutex);
-	while (wq->events_completed != resp.events_reported)
-		pthread_cond_wait(&wq->cond, &wq->mutex);
-	pthread_mutex_unlock(&wq->mutex);
+	events_wait_acked(&wq->mutex, &wq->cond, &wq->events_completed,
+			  resp.events_reported);
 	return 0;
 }
 
@@ -308,18 +285,45 @@ IBV_EXPORT int ibv_cmd_create_rwq_ind_table(
 
 IBV_EXPORT int ibv_cmd_destroy_rwq_ind_table(struct ibv_rwq_ind_table *table)
 {
-	struct ibv_destroy_rwq_ind_table cmd = {};
-
-	cmd.ind_tbl_handle = table->ind_tbl_handle;
-	return destroy_result(ibverbs_execute_write_ex(
+	return execute_destroy_ex_by_handle(
 		table->context, IB_USER_VERBS_EX_CMD_DESTROY_RWQ_IND_TBL,
-		&cmd.hdr, sizeof(cmd.core_payload), sizeof(cmd), NULL, 0, 0));
+		ind_tbl_handle, table->ind_tbl_handle);
 }
 
 /*
  * post_send/post_recv through the kernel: the WRs are flattened into one
- * buffer (header, WR array, then all SGEs) as the write() ABI wants.
+ * buffer as the write() ABI wants: the request, wr_count WQEs, then the SGEs
+ * of every WR in order.  Send and receive WRs are distinct types that both
+ * chain through ->next and carry num_sge SGEs, hence the two macros.
  */
+#define count_wrs(list, wr_count, sge_count)                                   \
+	do {                                                                   \
+		__typeof__(list) __wr;                                         \
+		for (__wr = (list); __wr; __wr = __wr->next) {                 \
+			(wr_count)++;                                          \
+			(sge_count) += __wr->num_sge;                          \
+		}                                                              \
+	} while (0)
+
+/* The WR the kernel stopped at: it counts the WRs it took from 1, 0: none. */
+#define failed_wr(list, bad_wr)                                                \
+	({                                                                     \
+		__typeof__(list) __wr = (list);                                \
+		uint32_t __n;                                                  \
+		for (__n = (bad_wr); __n > 1 && __wr; __n--)                   \
+			__wr = __wr->next;                                     \
+		__wr;                                                          \
+	})
+
+static void *alloc_post_cmd(size_t req_size, size_t wqe_size,
+			    unsigned int wr_count, unsigned int sge_count,
+			    size_t *cmd_size)
+{
+	*cmd_size = req_size + wr_count * wqe_size +
+		    sge_count * sizeof(struct ibv_sge);
+	return calloc(1, *cmd_size);
+}
+
 IBV_EXPORT int ibv_cmd_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 				 struct ibv_send_wr **bad_wr)
 {
@@ -332,13 +336,9 @@ IBV_EXPORT int ibv_cmd_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 	size_t cmd_size;
 	int ret;
 
-	for (i = wr; i; i = i->next) {
-		wr_count++;
-		sge_count += i->num_sge;
-	}
-	cmd_size = sizeof(*cmd) + wr_count * sizeof(*kwr) +
-		   sge_count * sizeof(*sge);
-	cmd = calloc(1, cmd_size);
+	count_wrs(wr, wr_count, sge_count);
+	cmd = alloc_post_cmd(sizeof(*cmd), sizeof(*kwr), wr_count, sge_count,
+			     &cmd_size);
 	if (!cmd) {
 		*bad_wr = wr;
 		return ENOMEM;
@@ -388,13 +388,7 @@ IBV_EXPORT int ibv_cmd_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 	ret = execute_cmd_write(ibqp->context, IB_USER_VERBS_CMD_POST_SEND, cmd,
 				cmd_size, &resp, sizeof(resp));
 	free(cmd);
-	*bad_wr = NULL;
-	if (ret) {
-		/* the kernel counts the WRs it took; point at the first not */
-		for (n = resp.bad_wr, i = wr; n > 1 && i; n--)
-			i = i->next;
-		*bad_wr = resp.bad_wr ? i : wr;
-	}
+	*bad_wr = ret ? failed_wr(wr, resp.bad_wr) : NULL;
 	return ret;
 }
 
@@ -416,13 +410,9 @@ static int post_recv_cmd(struct ibv_context *ctx, uint32_t command,
 			       sizeof(struct ib_uverbs_post_srq_recv),
 		       "post recv layouts");
 
-	for (i = wr; i; i = i->next) {
-		wr_count++;
-		sge_count += i->num_sge;
-	}
-	cmd_size = sizeof(*cmd) + wr_count * sizeof(*kwr) +
-		   sge_count * sizeof(*sge);
-	cmd = calloc(1, cmd_size);
+	count_wrs(wr, wr_count, sge_count);
+	cmd = alloc_post_cmd(sizeof(*cmd), sizeof(*kwr), wr_count, sge_count,
+			     &cmd_size);
 	if (!cmd) {
 		*bad_wr = wr;
 		return ENOMEM;
@@ -444,12 +434,7 @@ static int post_recv_cmd(struct ibv_context *ctx, uint32_t command,
 	ret = execute_cmd_write(ctx, command, cmd, cmd_size, &resp,
 				sizeof(resp));
 	free(cmd);
-	*bad_wr = NULL;
-	if (ret) {
-		for (n = resp.bad_wr, i = wr; n > 1 && i; n--)
-			i = i->next;
-		*bad_wr = resp.bad_wr ? i : wr;
-	}
+	*bad_wr = ret ? failed_wr(wr, resp.bad_wr) : NULL;
 	return ret;
 }
 

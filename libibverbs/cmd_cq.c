@@ -112,10 +112,9 @@ IBV_EXPORT int ibv_cmd_modify_cq(struct ibv_cq *cq,
 	cmd->attr_mask = attr->attr_mask;
 	cmd->attr.cq_count = attr->moderate.cq_count;
 	cmd->attr.cq_period = attr->moderate.cq_period;
-	return ibverbs_execute_write_ex(cq->context,
-					IB_USER_VERBS_EX_CMD_MODIFY_CQ,
-					&cmd->hdr, sizeof(cmd->core_payload),
-					cmd_size, NULL, 0, 0);
+	return execute_cmd_write_ex_req(cq->context,
+					IB_USER_VERBS_EX_CMD_MODIFY_CQ, cmd,
+					cmd_size);
 }
 
 IBV_EXPORT int ibv_cmd_destroy_cq(struct ibv_cq *cq)
@@ -127,10 +126,8 @@ IBV_EXPORT int ibv_cmd_destroy_cq(struct ibv_cq *cq)
 	cmd.cq_handle = cq->handle;
 	ret = execute_cmd_write(cq->context, IB_USER_VERBS_CMD_DESTROY_CQ, &cmd,
 				sizeof(cmd), &resp, sizeof(resp));
-	if (ret == EIO && verbs_allow_disassociate_destroy)
-		return 0;
 	if (ret)
-		return ret;
+		return destroy_result(ret);
 
 	/* events already handed out must be acked before the CQ goes away */
 	pthread_mutex_lock(&cq->mutex);

@@ -75,16 +75,9 @@ IBV_EXPORT int ibv_cmd_rereg_mr(struct verbs_mr *vmr, uint32_t flags,
 
 IBV_EXPORT int ibv_cmd_dereg_mr(struct verbs_mr *vmr)
 {
-	struct ibv_dereg_mr cmd = {};
-	int ret;
-
-	cmd.mr_handle = vmr->ibv_mr.handle;
-	ret = execute_cmd_write_req(vmr->ibv_mr.context,
-				    IB_USER_VERBS_CMD_DEREG_MR, &cmd,
-				    sizeof(cmd));
-	if (ret == EIO && verbs_allow_disassociate_destroy)
-		ret = 0;
-	return ret;
+	return execute_destroy_by_handle(vmr->ibv_mr.context,
+					 IB_USER_VERBS_CMD_DEREG_MR,
+					 mr_handle, vmr->ibv_mr.handle);
 }
 
 /* Fill an MR imported by handle from the kernel's record of it. */

@@ -11,6 +11,16 @@
 
 #include "ibverbs.h"
 
+/* The ioctl destroy methods whose only attribute is the object's handle. */
+static int destroy_by_ioctl(struct ibv_context *ctx, uint16_t object_id,
+			    uint16_t method_id, uint16_t handle_attr,
+			    uint32_t handle)
+{
+	DECLARE_COMMAND_BUFFER(cmdb, object_id, method_id, 1);
+	fill_attr_in_obj(cmdb, handle_attr, handle);
+	return destroy_result(execute_ioctl(ctx, cmdb));
+}
+
 IBV_EXPORT int ibv_cmd_alloc_dm(struct ibv_context *ctx,
 				const struct ibv_alloc_dm_attr *dm_attr,
 				struct verbs_dm *dm,
@@ -35,14 +45,9 @@ IBV_EXPORT int ibv_cmd_alloc_dm(struct ibv_context *ctx,
 
 IBV_EXPORT int ibv_cmd_free_dm(struct verbs_dm *dm)
 {
-	int ret;
-
-	DECLARE_COMMAND_BUFFER(cmdb, UVERBS_OBJECT_DM, UVERBS_METHOD_DM_FREE, 1);
-	fill_attr_in_obj(cmdb, UVERBS_ATTR_FREE_DM_HANDLE, dm->handle);
-	ret = execute_ioctl(dm->dm.context, cmdb);
-	if (ret == EIO && verbs_allow_disassociate_destroy)
-		ret = 0;
-	return ret;
+	return destroy_by_ioctl(dm->dm.context, UVERBS_OBJECT_DM,
+				UVERBS_METHOD_DM_FREE,
+				UVERBS_ATTR_FREE_DM_HANDLE, dm->handle);
 }
 
 IBV_EXPORT int ibv_cmd_reg_dm_mr(struct ibv_pd *pd, struct verbs_dm *dm,
@@ -103,16 +108,11 @@ IBV_EXPORT int ibv_cmd_create_counters(struct ibv_context *ctx,
 
 IBV_EXPORT int ibv_cmd_destroy_counters(struct verbs_counters *vcounters)
 {
-	int ret;
-
-	DECLARE_COMMAND_BUFFER(cmdb, UVERBS_OBJECT_COUNTERS,
-			       UVERBS_METHOD_COUNTERS_DESTROY, 1);
-	fill_attr_in_obj(cmdb, UVERBS_ATTR_DESTROY_COUNTERS_HANDLE,
-			 vcounters->handle);
-	ret = execute_ioctl(vcounters->counters.context, cmdb);
-	if (ret == EIO && verbs_allow_disassociate_destroy)
-		ret = 0;
-	return ret;
+	return destroy_by_ioctl(vcounters->counters.context,
+				UVERBS_OBJECT_COUNTERS,
+				UVERBS_METHOD_COUNTERS_DESTROY,
+				UVERBS_ATTR_DESTROY_COUNTERS_HANDLE,
+				vcounters->handle);
 }
 
 IBV_EXPORT int ibv_cmd_read_counters(struct verbs_counters *vcounters,
@@ -145,17 +145,9 @@ IBV_EXPORT int ibv_cmd_create_flow(struct ibv_qp *qp, struct ibv_flow *flow_id,
 
 IBV_EXPORT int ibv_cmd_destroy_flow(struct ibv_flow *flow_id)
 {
-	struct ibv_destroy_flow cmd = {};
-	int ret;
-
-	cmd.flow_handle = flow_id->handle;
-	ret = ibverbs_execute_write_ex(flow_id->context,
-				       IB_USER_VERBS_EX_CMD_DESTROY_FLOW,
-				       &cmd.hdr, sizeof(cmd.core_payload),
-				       sizeof(cmd), NULL, 0, 0);
-	if (ret == EIO && verbs_allow_disassociate_destroy)
-		ret = 0;
-	return ret;
+	return execute_destroy_ex_by_handle(flow_id->context,
+					    IB_USER_VERBS_EX_CMD_DESTROY_FLOW,
+					    flow_handle, flow_id->handle);
 }
 
 /* IPsec ESP offload: only some ConnectX devices have it. */
@@ -178,14 +170,9 @@ IBV_EXPORT int ibv_cmd_modify_flow_action_esp(struct verbs_flow_action *flow_act
 
 IBV_EXPORT int ibv_cmd_destroy_flow_action(struct verbs_flow_action *action)
 {
-	int ret;
-
-	DECLARE_COMMAND_BUFFER(cmdb, UVERBS_OBJECT_FLOW_ACTION,
-			       UVERBS_METHOD_FLOW_ACTION_DESTROY, 1);
-	fill_attr_in_obj(cmdb, UVERBS_ATTR_DESTROY_FLOW_ACTION_HANDLE,
-			 action->handle);
-	ret = execute_ioctl(action->action.context, cmdb);
-	if (ret == EIO && verbs_allow_disassociate_destroy)
-		ret = 0;
-	return ret;
+	return destroy_by_ioctl(action->action.context,
+				UVERBS_OBJECT_FLOW_ACTION,
+				UVERBS_METHOD_FLOW_ACTION_DESTROY,
+				UVERBS_ATTR_DESTROY_FLOW_ACTION_HANDLE,
+				action->handle);
 }

@@ -5,19 +5,14 @@
 
 #include "ibverbs.h"
 
-/* Wait until every event the kernel reported for the QP was acked. */
-static void qp_wait_events(struct ibv_qp *qp, uint32_t events_reported)
-{
-	pthread_mutex_lock(&qp->mutex);
-	while (qp->events_completed != events_reported)
-		pthread_cond_wait(&qp->cond, &qp->mutex);
-	pthread_mutex_unlock(&qp->mutex);
-}
-
-/* The request members that create QP and its extended form share. */
+/*
+ * The core request members that create QP and its extended form share;
+ * zeroes the rest of the core request.
+ */
 #define FILL_CREATE_QP(cmd, qp, attr, vxrcd)                                   \
 	({                                                                     \
 		int __ret = 0;                                                 \
+		memset(&(cmd)->core_payload, 0, sizeof((cmd)->core_payload));  \
 		(cmd)->user_handle = (uintptr_t)(qp);                          \
 		if ((attr)->comp_mask & IBV_QP_INIT_ATTR_XRCD) {               \
 			vxrcd = container_of((attr)->xrcd, struct verbs_xrcd,  \
@@ -76,9 +71,7 @@ static void init_qp_from_resp(struct ibv_context *ctx, struct ibv_qp *qp,
 	qp->srq = attr->srq;
 	qp->qp_type = attr->qp_type;
 	qp->state = IBV_QPS_RESET;
-	qp->events_completed = 0;
-	pthread_mutex_init(&qp->mutex, NULL);
-	pthread_cond_init(&qp->cond, NULL);
+	events_init(&qp->mutex, &qp->cond, &qp->events_completed);
 
 	attr->cap.max_recv_sge = resp->max_recv_sge;
 	attr->cap.max_send_sge = resp->max_send_sge;
@@ -87,9 +80,12 @@ static void init_qp_from_resp(struct ibv_context *ctx, struct ibv_qp *qp,
 	attr->cap.max_inline_data = resp->max_inline_data;
 }
 
-static void init_vqp(struct verbs_qp *vqp, struct ibv_qp_init_attr_ex *attr,
-		     struct verbs_xrcd *vxrcd)
+static void init_vqp_from_resp(struct ibv_context *ctx, struct verbs_qp *vqp,
+			       struct ibv_qp_init_attr_ex *attr,
+			       const struct ib_uverbs_create_qp_resp *resp,
+			       struct verbs_xrcd *vxrcd)
 {
+	init_qp_from_resp(ctx, &vqp->qp, attr, resp);
 	/* VERBS_QP_EX is the provider's to set; keep what it put there */
 	if (attr->comp_mask & IBV_QP_INIT_ATTR_XRCD) {
 		vqp->comp_mask |= VERBS_QP_XRCD;
@@ -112,7 +108,6 @@ IBV_EXPORT int ibv_cmd_create_qp_ex(struct ibv_context *ctx,
 	if (attr_ex->comp_mask & ~(IBV_QP_INIT_ATTR_PD | IBV_QP_INIT_ATTR_XRCD |
 				   IBV_QP_INIT_ATTR_SEND_OPS_FLAGS))
 		return EOPNOTSUPP;
-	memset(&cmd->core_payload, 0, sizeof(cmd->core_payload));
 	ret = FILL_CREATE_QP(cmd, qp, attr_ex, vxrcd);
 	if (ret)
 		return ret;
@@ -120,8 +115,7 @@ IBV_EXPORT int ibv_cmd_create_qp_ex(struct ibv_context *ctx,
 				resp, resp_size);
 	if (ret)
 		return ret;
-	init_qp_from_resp(ctx, &qp->qp, attr_ex, resp);
-	init_vqp(qp, attr_ex, vxrcd);
+	init_vqp_from_resp(ctx, qp, attr_ex, resp, vxrcd);
 	return 0;
 }
 
@@ -140,7 +134,6 @@ IBV_EXPORT int ibv_cmd_create_qp_ex2(struct ibv_context *ctx,
 
 	if (attr_ex->comp_mask & ~((IBV_QP_INIT_ATTR_SEND_OPS_FLAGS << 1) - 1))
 		return EINVAL;
-	memset(&cmd->core_payload, 0, sizeof(cmd->core_payload));
 	ret = FILL_CREATE_QP(cmd, qp, attr_ex, vxrcd);
 	if (ret)
 		return ret;
@@ -157,8 +150,7 @@ IBV_EXPORT int ibv_cmd_create_qp_ex2(struct ibv_context *ctx,
 				   cmd_size, resp, resp_size);
 	if (ret)
 		return ret;
-	init_qp_from_resp(ctx, &qp->qp, attr_ex, &resp->base);
-	init_vqp(qp, attr_ex, vxrcd);
+	init_vqp_from_resp(ctx, qp, attr_ex, &resp->base, vxrcd);
 	return 0;
 }
 
@@ -177,7 +169,6 @@ IBV_EXPORT int ibv_cmd_create_qp(struct ibv_pd *pd, struct ibv_qp *qp,
 	memcpy(&attr_ex, attr, sizeof(*attr));
 	attr_ex.comp_mask = IBV_QP_INIT_ATTR_PD;
 	attr_ex.pd = pd;
-	memset(&cmd->core_payload, 0, sizeof(cmd->core_payload));
 	ret = FILL_CREATE_QP(cmd, qp, &attr_ex, vxrcd);
 	if (ret)
 		return ret;
@@ -231,9 +222,7 @@ IBV_EXPORT int ibv_cmd_open_qp(struct ibv_context *ctx, struct verbs_qp *qp,
 	qp->qp.qp_num = attr->qp_num;
 	qp->qp.qp_type = attr->qp_type;
 	qp->qp.state = IBV_QPS_UNKNOWN;
-	qp->qp.events_completed = 0;
-	pthread_mutex_init(&qp->qp.mutex, NULL);
-	pthread_cond_init(&qp->qp.cond, NULL);
+	events_init(&qp->qp.mutex, &qp->qp.cond, &qp->qp.events_completed);
 	qp->comp_mask = VERBS_QP_XRCD;
 	qp->xrcd = xrcd;
 	return 0;
@@ -424,39 +413,39 @@ IBV_EXPORT int ibv_cmd_destroy_qp(struct ibv_qp *qp)
 	cmd.qp_handle = qp->handle;
 	ret = execute_cmd_write(qp->context, IB_USER_VERBS_CMD_DESTROY_QP, &cmd,
 				sizeof(cmd), &resp, sizeof(resp));
-	if (ret == EIO && verbs_allow_disassociate_destroy)
-		ret = 0;
-	else if (!ret)
-		qp_wait_events(qp, resp.events_reported);
-	return ret;
+	if (ret)
+		return destroy_result(ret);
+
+	events_wait_acked(&qp->mutex, &qp->cond, &qp->events_completed,
+			  resp.events_reported);
+	return 0;
+}
+
+static int mcast_cmd(struct ibv_qp *qp, uint32_t command,
+		     const union ibv_gid *gid, uint16_t lid)
+{
+	struct ibv_attach_mcast cmd = {};
+
+	/* ATTACH_MCAST and DETACH_MCAST share one request layout */
+	_Static_assert(sizeof(struct ib_uverbs_attach_mcast) ==
+			       sizeof(struct ib_uverbs_detach_mcast),
+		       "mcast layouts");
+
+	memcpy(cmd.gid, gid->raw, sizeof(cmd.gid));
+	cmd.qp_handle = qp->handle;
+	cmd.mlid = lid;
+	return execute_cmd_write_req(qp->context, command, &cmd, sizeof(cmd));
 }
 
 IBV_EXPORT int ibv_cmd_attach_mcast(struct ibv_qp *qp,
 				    const union ibv_gid *gid, uint16_t lid)
 {
-	struct ibv_attach_mcast cmd = {};
-
-	memcpy(cmd.gid, gid->raw, sizeof(cmd.gid));
-	cmd.qp_handle = qp->handle;
-	cmd.mlid = lid;
-	return execute_cmd_write_req(qp->context,
-				     IB_USER_VERBS_CMD_ATTACH_MCAST, &cmd,
-				     sizeof(cmd));
+	return mcast_cmd(qp, IB_USER_VERBS_CMD_ATTACH_MCAST, gid, lid);
 }
 
 IBV_EXPORT int ibv_cmd_detach_mcast(struct ibv_qp *qp,
 				    const union ibv_gid *gid, uint16_t lid)
 {
-	struct ibv_detach_mcast cmd = {};
-	int ret;
-
-	memcpy(cmd.gid, gid->raw, sizeof(cmd.gid));
-	cmd.qp_handle = qp->handle;
-	cmd.mlid = lid;
-	ret = execute_cmd_write_req(qp->context,
-				    IB_USER_VERBS_CMD_DETACH_MCAST, &cmd,
-				    sizeof(cmd));
-	if (ret == EIO && verbs_allow_disassociate_destroy)
-		ret = 0;
-	return ret;
+	return destroy_result(mcast_cmd(qp, IB_USER_VERBS_CMD_DETACH_MCAST,
+					gid, lid));
 }

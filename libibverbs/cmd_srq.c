@@ -12,9 +12,7 @@ static void init_srq(struct ibv_srq *srq, struct ibv_context *ctx,
 	srq->context = ctx;
 	srq->pd = pd;
 	srq->srq_context = srq_context;
-	srq->events_completed = 0;
-	pthread_mutex_init(&srq->mutex, NULL);
-	pthread_cond_init(&srq->cond, NULL);
+	events_init(&srq->mutex, &srq->cond, &srq->events_completed);
 }
 
 IBV_EXPORT int ibv_cmd_create_srq(struct ibv_pd *pd, struct ibv_srq *srq,
@@ -157,14 +155,10 @@ IBV_EXPORT int ibv_cmd_destroy_srq(struct ibv_srq *srq)
 	cmd.srq_handle = srq->handle;
 	ret = execute_cmd_write(srq->context, IB_USER_VERBS_CMD_DESTROY_SRQ,
 				&cmd, sizeof(cmd), &resp, sizeof(resp));
-	if (ret == EIO && verbs_allow_disassociate_destroy)
-		return 0;
 	if (ret)
-		return ret;
+		return destroy_result(ret);
 
-	pthread_mutex_lock(&srq->mutex);
-	while (srq->events_completed != resp.events_reported)
-		pthread_cond_wait(&srq->cond, &srq->mutex);
-	pthread_mutex_unlock(&srq->mutex);
+	events_wait_acked(&srq->mutex, &srq->cond, &srq->events_completed,
+			  resp.events_reported);
 	return 0;
 }

@@ -285,6 +285,39 @@ IBV_EXPORT int ibv_close_device(struct ibv_context *context)
 	return 0;
 }
 
+/* The object an async event names, and so its member of event->element. */
+enum event_object {
+	EVENT_ON_CQ,
+	EVENT_ON_QP,
+	EVENT_ON_SRQ,
+	EVENT_ON_WQ,
+	EVENT_ON_PORT, /* port and device events: element.port_num */
+};
+
+static enum event_object event_object(enum ibv_event_type type)
+{
+	switch (type) {
+	case IBV_EVENT_CQ_ERR:
+		return EVENT_ON_CQ;
+	case IBV_EVENT_QP_FATAL:
+	case IBV_EVENT_QP_REQ_ERR:
+	case IBV_EVENT_QP_ACCESS_ERR:
+	case IBV_EVENT_COMM_EST:
+	case IBV_EVENT_SQ_DRAINED:
+	case IBV_EVENT_PATH_MIG:
+	case IBV_EVENT_PATH_MIG_ERR:
+	case IBV_EVENT_QP_LAST_WQE_REACHED:
+		return EVENT_ON_QP;
+	case IBV_EVENT_SRQ_ERR:
+	case IBV_EVENT_SRQ_LIMIT_REACHED:
+		return EVENT_ON_SRQ;
+	case IBV_EVENT_WQ_FATAL:
+		return EVENT_ON_WQ;
+	default:
+		return EVENT_ON_PORT;
+	}
+}
+
 IBV_EXPORT int ibv_get_async_event(struct ibv_context *context,
 				   struct ibv_async_event *event)
 {
@@ -294,28 +327,20 @@ IBV_EXPORT int ibv_get_async_event(struct ibv_context *context,
 		return -1;
 
 	event->event_type = ev.event_type;
-	switch (event->event_type) {
-	case IBV_EVENT_CQ_ERR:
+	switch (event_object(event->event_type)) {
+	case EVENT_ON_CQ:
 		event->element.cq = (void *)(uintptr_t)ev.element;
 		break;
-	case IBV_EVENT_QP_FATAL:
-	case IBV_EVENT_QP_REQ_ERR:
-	case IBV_EVENT_QP_ACCESS_ERR:
-	case IBV_EVENT_COMM_EST:
-	case IBV_EVENT_SQ_DRAINED:
-	case IBV_EVENT_PATH_MIG:
-	case IBV_EVENT_PATH_MIG_ERR:
-	case IBV_EVENT_QP_LAST_WQE_REACHED:
+	case EVENT_ON_QP:
 		event->element.qp = (void *)(uintptr_t)ev.element;
 		break;
-	case IBV_EVENT_SRQ_ERR:
-	case IBV_EVENT_SRQ_LIMIT_REACHED:
+	case EVENT_ON_SRQ:
 		event->element.srq = (void *)(uintptr_t)ev.element;
 		break;
-	case IBV_EVENT_WQ_FATAL:
+	case EVENT_ON_WQ:
 		event->element.wq = (void *)(uintptr_t)ev.element;
 		break;
-	default:
+	case EVENT_ON_PORT:
 		event->element.port_num = (int)ev.element;
 		break;
 	}
@@ -324,54 +349,41 @@ IBV_EXPORT int ibv_get_async_event(struct ibv_context *context,
 	return 0;
 }
 
+/*
+ * The acked-events count an event goes to, with the mutex and cond that
+ * guard it; every object an event can name keeps those two by these names.
+ */
+struct event_ack_target {
+	pthread_mutex_t *mutex;
+	pthread_cond_t *cond;
+	uint32_t *acked;
+};
+
+#define EVENT_ACK_TARGET(obj, acked_member)                                    \
+	((struct event_ack_target){ &(obj)->mutex, &(obj)->cond,               \
+				    &(obj)->acked_member })
+
+static struct event_ack_target event_ack_target(struct ibv_async_event *event)
+{
+	switch (event_object(event->event_type)) {
+	case EVENT_ON_CQ:
+		return EVENT_ACK_TARGET(event->element.cq, async_events_completed);
+	case EVENT_ON_QP:
+		return EVENT_ACK_TARGET(event->element.qp, events_completed);
+	case EVENT_ON_SRQ:
+		return EVENT_ACK_TARGET(event->element.srq, events_completed);
+	case EVENT_ON_WQ:
+		return EVENT_ACK_TARGET(event->element.wq, events_completed);
+	case EVENT_ON_PORT:
+		break;
+	}
+	return (struct event_ack_target){};
+}
+
 IBV_EXPORT void ibv_ack_async_event(struct ibv_async_event *event)
 {
-	switch (event->event_type) {
-	case IBV_EVENT_CQ_ERR: {
-		struct ibv_cq *cq = event->element.cq;
+	struct event_ack_target target = event_ack_target(event);
 
-		pthread_mutex_lock(&cq->mutex);
-		++cq->async_events_completed;
-		pthread_cond_signal(&cq->cond);
-		pthread_mutex_unlock(&cq->mutex);
-		return;
-	}
-	case IBV_EVENT_QP_FATAL:
-	case IBV_EVENT_QP_REQ_ERR:
-	case IBV_EVENT_QP_ACCESS_ERR:
-	case IBV_EVENT_COMM_EST:
-	case IBV_EVENT_SQ_DRAINED:
-	case IBV_EVENT_PATH_MIG:
-	case IBV_EVENT_PATH_MIG_ERR:
-	case IBV_EVENT_QP_LAST_WQE_REACHED: {
-		struct ibv_qp *qp = event->element.qp;
-
-		pthread_mutex_lock(&qp->mutex);
-		++qp->events_completed;
-		pthread_cond_signal(&qp->cond);
-		pthread_mutex_unlock(&qp->mutex);
-		return;
-	}
-	case IBV_EVENT_SRQ_ERR:
-	case IBV_EVENT_SRQ_LIMIT_REACHED: {
-		struct ibv_srq *srq = event->element.srq;
-
-		pthread_mutex_lock(&srq->mutex);
-		++srq->events_completed;
-		pthread_cond_signal(&srq->cond);
-		pthread_mutex_unlock(&srq->mutex);
-		return;
-	}
-	case IBV_EVENT_WQ_FATAL: {
-		struct ibv_wq *wq = event->element.wq;
-
-		pthread_mutex_lock(&wq->mutex);
-		++wq->events_completed;
-		pthread_cond_signal(&wq->cond);
-		pthread_mutex_unlock(&wq->mutex);
-		return;
-	}
-	default:
-		return;
-	}
+	if (target.acked)
+		events_ack(target.mutex, target.cond, target.acked);
 }

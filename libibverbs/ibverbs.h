@@ -3,6 +3,7 @@
 #ifndef IBVERBS_INTERNAL_H
 #define IBVERBS_INTERNAL_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -109,6 +110,43 @@ int ibverbs_execute_write_ex(struct ibv_context *ctx, uint32_t command,
 				 sizeof((cmd)->core_payload), cmd_size, resp,  \
 				 sizeof(*(resp)), resp_size)
 
+/* Extended commands without a response. */
+#define execute_cmd_write_ex_req(ctx, enum_, cmd, cmd_size)                    \
+	ibverbs_execute_write_ex(ctx, enum_, &(cmd)->hdr,                      \
+				 sizeof((cmd)->core_payload), cmd_size, NULL,  \
+				 0, 0)
+
+/*
+ * What a destroy command returns: a hot-unplugged device answers EIO, and
+ * the object is gone anyway when the application allowed for that.
+ */
+static inline int destroy_result(int ret)
+{
+	if (ret == EIO && verbs_allow_disassociate_destroy)
+		return 0;
+	return ret;
+}
+
+/*
+ * Destroy commands whose whole request is the object's handle and that
+ * want no response: legacy DEALLOC_PD, CLOSE_XRCD, DEALLOC_MW, DESTROY_AH,
+ * DEREG_MR; extended DESTROY_RWQ_IND_TBL, DESTROY_FLOW.
+ */
+#define _execute_destroy_by_handle(execute_req, ctx, enum_, handle_member,    \
+				   handle)                                     \
+	({                                                                     \
+		IBV_ABI_REQ(enum_) __cmd = {};                                 \
+		__cmd.handle_member = (handle);                                \
+		destroy_result(                                                \
+			execute_req(ctx, enum_, &__cmd, sizeof(__cmd)));       \
+	})
+#define execute_destroy_by_handle(ctx, enum_, handle_member, handle)          \
+	_execute_destroy_by_handle(execute_cmd_write_req, ctx, enum_,          \
+				   handle_member, handle)
+#define execute_destroy_ex_by_handle(ctx, enum_, handle_member, handle)       \
+	_execute_destroy_by_handle(execute_cmd_write_ex_req, ctx, enum_,       \
+				   handle_member, handle)
+
 /*
  * rdma-core's ibv_cmd_* accept cmd/resp == NULL from providers that have no
  * driver data (librxe does that); then a bare request/response of our own
@@ -123,6 +161,40 @@ int ibverbs_execute_write_ex(struct ibv_context *ctx, uint32_t command,
 			(size) = sizeof(__own_##ptr);                          \
 		}                                                              \
 	} while (0)
+
+/*
+ * Async events (and a CQ's completion events) hand the application a
+ * pointer to their object, and the application acks each one.  Destroying
+ * the object waits until every event the kernel reported for it was acked,
+ * so none the application still holds points at freed memory.  Each object
+ * keeps its acked count under its own mutex and cond.
+ */
+static inline void events_init(pthread_mutex_t *mutex, pthread_cond_t *cond,
+			       uint32_t *acked)
+{
+	*acked = 0;
+	pthread_mutex_init(mutex, NULL);
+	pthread_cond_init(cond, NULL);
+}
+
+static inline void events_ack(pthread_mutex_t *mutex, pthread_cond_t *cond,
+			      uint32_t *acked)
+{
+	pthread_mutex_lock(mutex);
+	++*acked;
+	pthread_cond_signal(cond);
+	pthread_mutex_unlock(mutex);
+}
+
+static inline void events_wait_acked(pthread_mutex_t *mutex,
+				     pthread_cond_t *cond,
+				     const uint32_t *acked, uint32_t reported)
+{
+	pthread_mutex_lock(mutex);
+	while (*acked != reported)
+		pthread_cond_wait(cond, mutex);
+	pthread_mutex_unlock(mutex);
+}
 
 /* Turn an errno-style return into the verbs convention: errno + value. */
 static inline int set_errno_ret(int err)
