@@ -11,6 +11,32 @@
 	(offsetof(type, member) + sizeof(((type *)0)->member))
 
 /*
+ * GET_CONTEXT and QUERY_CONTEXT both end in the same two outputs: how many
+ * completion vectors the context has and which optional core features the
+ * kernel supports.  Adds them to cmdb, runs it and records them.
+ */
+static int execute_context_cmd(struct ibv_context *ctx,
+			       struct ibv_command_buffer *cmdb,
+			       uint16_t num_comp_vectors_attr,
+			       uint16_t core_support_attr)
+{
+	struct verbs_device *vdev = verbs_get_device(ctx->device);
+	uint32_t num_comp_vectors = 0;
+	uint64_t core_support = 0;
+	int ret;
+
+	fill_attr_out_ptr(cmdb, num_comp_vectors_attr, &num_comp_vectors);
+	attr_optional(fill_attr_out_ptr(cmdb, core_support_attr,
+					&core_support));
+	ret = execute_ioctl(ctx, cmdb);
+	if (ret)
+		return ret;
+	ctx->num_comp_vectors = (int)num_comp_vectors;
+	vdev->core_support = core_support;
+	return 0;
+}
+
+/*
  * The ioctl form also reports the core's optional features; the driver's
  * request and response travel as the UHW attributes.  The async event fd
  * is then allocated separately (verbs_open_device does it).
@@ -20,11 +46,6 @@ static int get_context_ioctl(struct ibv_context *ctx,
 			     struct ib_uverbs_get_context_resp *resp,
 			     size_t resp_size)
 {
-	struct verbs_device *vdev = verbs_get_device(ctx->device);
-	uint32_t num_comp_vectors = 0;
-	uint64_t core_support = 0;
-	int ret;
-
 	DECLARE_COMMAND_BUFFER(cmdb, UVERBS_OBJECT_DEVICE,
 			       UVERBS_METHOD_GET_CONTEXT, 4);
 	if (cmd_size > sizeof(*cmd))
@@ -33,17 +54,9 @@ static int get_context_ioctl(struct ibv_context *ctx,
 	if (resp_size > sizeof(*resp))
 		fill_attr_out(cmdb, UVERBS_ATTR_UHW_OUT, resp + 1,
 			      resp_size - sizeof(*resp));
-	fill_attr_out_ptr(cmdb, UVERBS_ATTR_GET_CONTEXT_NUM_COMP_VECTORS,
-			  &num_comp_vectors);
-	attr_optional(fill_attr_out_ptr(cmdb,
-					UVERBS_ATTR_GET_CONTEXT_CORE_SUPPORT,
-					&core_support));
-	ret = execute_ioctl(ctx, cmdb);
-	if (ret)
-		return ret;
-	ctx->num_comp_vectors = (int)num_comp_vectors;
-	vdev->core_support = core_support;
-	return 0;
+	return execute_context_cmd(ctx, cmdb,
+				   UVERBS_ATTR_GET_CONTEXT_NUM_COMP_VECTORS,
+				   UVERBS_ATTR_GET_CONTEXT_CORE_SUPPORT);
 }
 
 IBV_EXPORT int ibv_cmd_get_context(struct verbs_context *vctx,
@@ -74,24 +87,11 @@ IBV_EXPORT int ibv_cmd_get_context(struct verbs_context *vctx,
 IBV_EXPORT int ibv_cmd_query_context(struct ibv_context *ctx,
 				     struct ibv_command_buffer *driver)
 {
-	struct verbs_device *vdev = verbs_get_device(ctx->device);
-	uint64_t core_support = 0;
-	uint32_t num_comp_vectors = 0;
-	int ret;
-
 	DECLARE_COMMAND_BUFFER_LINK(cmdb, UVERBS_OBJECT_DEVICE,
 				    UVERBS_METHOD_QUERY_CONTEXT, 2, driver);
-	fill_attr_out_ptr(cmdb, UVERBS_ATTR_QUERY_CONTEXT_NUM_COMP_VECTORS,
-			  &num_comp_vectors);
-	attr_optional(fill_attr_out_ptr(cmdb,
-					UVERBS_ATTR_QUERY_CONTEXT_CORE_SUPPORT,
-					&core_support));
-	ret = execute_ioctl(ctx, cmdb);
-	if (ret)
-		return ret;
-	ctx->num_comp_vectors = (int)num_comp_vectors;
-	vdev->core_support = core_support;
-	return 0;
+	return execute_context_cmd(ctx, cmdb,
+				   UVERBS_ATTR_QUERY_CONTEXT_NUM_COMP_VECTORS,
+				   UVERBS_ATTR_QUERY_CONTEXT_CORE_SUPPORT);
 }
 
 IBV_EXPORT int ibv_cmd_alloc_async_fd(struct ibv_context *ctx)

@@ -82,25 +82,29 @@ IBV_EXPORT int execute_ioctl(struct ibv_context *context,
 	return 0;
 }
 
+/* One write() carries one whole command; anything less is an I/O error. */
+static int write_cmd(struct ibv_context *ctx, const void *req, size_t req_len)
+{
+	ssize_t ret = write(ctx->cmd_fd, req, req_len);
+
+	if (ret < 0)
+		return errno;
+	if ((size_t)ret != req_len)
+		return EIO;
+	return 0;
+}
+
 int ibverbs_execute_write(struct ibv_context *ctx, uint32_t command,
 			  struct ib_uverbs_cmd_hdr *req, size_t req_len,
 			  void *resp, size_t resp_len)
 {
-	ssize_t ret;
-
 	(void)resp;
 	if (req_len / 4 > UINT16_MAX || resp_len / 4 > UINT16_MAX)
 		return EINVAL;
 	req->command = command;
 	req->in_words = req_len / 4;
 	req->out_words = resp_len / 4;
-
-	ret = write(ctx->cmd_fd, req, req_len);
-	if (ret < 0)
-		return errno;
-	if ((size_t)ret != req_len)
-		return EIO;
-	return 0;
+	return write_cmd(ctx, req, req_len);
 }
 
 int ibverbs_execute_write_ex(struct ibv_context *ctx, uint32_t command,
@@ -110,7 +114,6 @@ int ibverbs_execute_write_ex(struct ibv_context *ctx, uint32_t command,
 {
 	size_t drv_in = req_len - sizeof(*req) - core_req_len;
 	size_t drv_out = resp_len - core_resp_len;
-	ssize_t ret;
 
 	if (req_len < sizeof(*req) + core_req_len || resp_len < core_resp_len)
 		return EINVAL;
@@ -125,11 +128,5 @@ int ibverbs_execute_write_ex(struct ibv_context *ctx, uint32_t command,
 	req->ex_hdr.provider_in_words = drv_in / 8;
 	req->ex_hdr.provider_out_words = drv_out / 8;
 	req->ex_hdr.cmd_hdr_reserved = 0;
-
-	ret = write(ctx->cmd_fd, req, req_len);
-	if (ret < 0)
-		return errno;
-	if ((size_t)ret != req_len)
-		return EIO;
-	return 0;
+	return write_cmd(ctx, req, req_len);
 }
