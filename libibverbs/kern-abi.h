@@ -49,17 +49,18 @@ struct empty {};
 		};                                                             \
 	}
 
-#define DECLARE_CMDX(_enum, _name, _kabi, _kabi_resp)                          \
-	_DECLARE_CMD_BODY(struct ib_uverbs_cmd_hdr, _name, _kabi);             \
+#define _DECLARE_CMD(_hdr_type, _enum, _name, _kabi, _kabi_resp)              \
+	_DECLARE_CMD_BODY(_hdr_type, _name, _kabi);                            \
 	typedef struct _name IBV_ABI_REQ(_enum);                               \
 	typedef struct _kabi_resp IBV_ABI_RESP(_enum)
+
+#define DECLARE_CMDX(_enum, _name, _kabi, _kabi_resp)                          \
+	_DECLARE_CMD(struct ib_uverbs_cmd_hdr, _enum, _name, _kabi, _kabi_resp)
 #define DECLARE_CMD(_enum, _name, _kabi)                                       \
 	DECLARE_CMDX(_enum, _name, _kabi, _kabi##_resp)
 
 #define DECLARE_CMD_EXX(_enum, _name, _kabi, _kabi_resp)                       \
-	_DECLARE_CMD_BODY(struct ex_hdr, _name, _kabi);                        \
-	typedef struct _name IBV_ABI_REQ(_enum);                               \
-	typedef struct _kabi_resp IBV_ABI_RESP(_enum)
+	_DECLARE_CMD(struct ex_hdr, _enum, _name, _kabi, _kabi_resp)
 #define DECLARE_CMD_EX(_enum, _name, _kabi)                                    \
 	DECLARE_CMD_EXX(_enum, _name, _kabi, _kabi##_resp)
 
