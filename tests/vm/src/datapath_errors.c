@@ -582,25 +582,19 @@ static void test_destroyed_qp_cqes(struct dp_dev *d)
 
 int main(int argc, char **argv)
 {
-	const char *only = argc > 1 ? argv[1] : NULL;
-	struct dp_dev d;
+	static const struct dp_subtest tests[] = {
+		DP_SUBTEST(bad_lkey_and_flush),
+		DP_SUBTEST(bad_rkey),
+		DP_SUBTEST(short_recv),
+		DP_SUBTEST(rnr),
+		DP_SUBTEST(sq_full),
+		DP_SUBTEST(state_machine),
+		DP_SUBTEST(comp_channel),
+		DP_SUBTEST(cq_overrun),
+		DP_SUBTEST(resize_cq),
+		DP_SUBTEST(destroyed_qp_cqes),
+	};
 
-	dp_open(&d);
-#define RUN(name)                                                              \
-	do {                                                                   \
-		if (!only || !strcmp(only, #name))                             \
-			test_##name(&d);                                       \
-	} while (0)
-	RUN(bad_lkey_and_flush);
-	RUN(bad_rkey);
-	RUN(short_recv);
-	RUN(rnr);
-	RUN(sq_full);
-	RUN(state_machine);
-	RUN(comp_channel);
-	RUN(cq_overrun);
-	RUN(resize_cq);
-	RUN(destroyed_qp_cqes);
-	dp_close(&d);
-	return check_finish("datapath_errors");
+	return dp_run_subtests(argc, argv, "datapath_errors", tests,
+			       sizeof(tests) / sizeof(tests[0]));
 }

@@ -134,11 +134,8 @@ static void test_rc_opcodes(struct dp_dev *d)
 		dp_fill(src.addr, len, 10 + i);
 		memset(dst.addr, 0, len + 1);
 		CHECK(!post_recv(p.b, 100 + i, &r, 1), "post_recv");
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = 200 + i;
-		wr.sg_list = &s;
-		wr.num_sge = len ? 1 : 0;
-		wr.opcode = imm ? IBV_WR_SEND_WITH_IMM : IBV_WR_SEND;
+		dp_wr(&wr, 200 + i, imm ? IBV_WR_SEND_WITH_IMM : IBV_WR_SEND,
+		      &s, len ? 1 : 0, 0, 0);
 		wr.imm_data = htonl(0xabc00000 | i);
 		if (!post_one(p.a, &wr)) {
 			dp_expect(p.cqa, 200 + i, IBV_WC_SUCCESS, IBV_WC_SEND,
@@ -165,13 +162,8 @@ static void test_rc_opcodes(struct dp_dev *d)
 		/* RDMA_WRITE: no receive consumed at the target */
 		dp_fill(src.addr, len, 20 + i);
 		memset(dst.addr, 0, len + 1);
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = 300 + i;
-		wr.sg_list = &s;
-		wr.num_sge = 1;
-		wr.opcode = IBV_WR_RDMA_WRITE;
-		wr.wr.rdma.remote_addr = (uintptr_t)dst.addr;
-		wr.wr.rdma.rkey = dst.mr->rkey;
+		dp_wr(&wr, 300 + i, IBV_WR_RDMA_WRITE, &s, 1,
+		      (uintptr_t)dst.addr, dst.mr->rkey);
 		if (!post_one(p.a, &wr)) {
 			dp_expect(p.cqa, 300 + i, IBV_WC_SUCCESS,
 				  IBV_WC_RDMA_WRITE, "write completion", NULL);
@@ -209,13 +201,8 @@ static void test_rc_opcodes(struct dp_dev *d)
 		/* RDMA_READ: b's buffer into a's */
 		dp_fill(dst.addr, len, 40 + i);
 		memset(src.addr, 0, len + 1);
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = 600 + i;
-		wr.sg_list = &s;
-		wr.num_sge = 1;
-		wr.opcode = IBV_WR_RDMA_READ;
-		wr.wr.rdma.remote_addr = (uintptr_t)dst.addr;
-		wr.wr.rdma.rkey = dst.mr->rkey;
+		dp_wr(&wr, 600 + i, IBV_WR_RDMA_READ, &s, 1,
+		      (uintptr_t)dst.addr, dst.mr->rkey);
 		if (!post_one(p.a, &wr)) {
 			if (!dp_expect(p.cqa, 600 + i, IBV_WC_SUCCESS,
 				       IBV_WC_RDMA_READ, "read completion", &wc))
@@ -228,58 +215,54 @@ static void test_rc_opcodes(struct dp_dev *d)
 		}
 	}
 
-	/* Atomics: the old remote value lands in the local 8 bytes. */
+	/*
+	 * Atomics: the old remote value lands in the local 8 bytes.  The
+	 * second compare no longer matches and must leave the remote as is.
+	 */
 	{
+		static const struct {
+			uint64_t wr_id;
+			enum ibv_wr_opcode opcode;
+			uint64_t compare_add, swap;
+			enum ibv_wc_opcode wc_opcode;
+			const char *what;
+			uint64_t old, result;	/* local and remote after it */
+		} steps[] = {
+			{ 700, IBV_WR_ATOMIC_CMP_AND_SWP, 0x1111222233334444ULL,
+			  0x5555666677778888ULL, IBV_WC_COMP_SWAP,
+			  "cmp_swp (match)", 0x1111222233334444ULL,
+			  0x5555666677778888ULL },
+			{ 701, IBV_WR_ATOMIC_CMP_AND_SWP, 0x1111222233334444ULL,
+			  0x9999ULL, IBV_WC_COMP_SWAP, "cmp_swp (mismatch)",
+			  0x5555666677778888ULL, 0x5555666677778888ULL },
+			{ 702, IBV_WR_ATOMIC_FETCH_AND_ADD, 0x10, 0,
+			  IBV_WC_FETCH_ADD, "fetch_add", 0x5555666677778888ULL,
+			  0x5555666677778898ULL },
+		};
 		uint64_t *remote = at_remote.addr, *local = at_local.addr;
 		struct ibv_sge s = dp_sge(&at_local, 0, 8);
 		struct ibv_send_wr wr;
 
 		*remote = 0x1111222233334444ULL;
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = 700;
-		wr.sg_list = &s;
-		wr.num_sge = 1;
-		wr.opcode = IBV_WR_ATOMIC_CMP_AND_SWP;
-		wr.wr.atomic.remote_addr = (uintptr_t)remote;
-		wr.wr.atomic.rkey = at_remote.mr->rkey;
-		wr.wr.atomic.compare_add = 0x1111222233334444ULL;
-		wr.wr.atomic.swap = 0x5555666677778888ULL;
-		if (!post_one(p.a, &wr)) {
-			if (!dp_expect(p.cqa, 700, IBV_WC_SUCCESS,
-				       IBV_WC_COMP_SWAP, "cmp_swp (match)", &wc))
-				CHECK(wc.byte_len == 8, "cmp_swp byte_len %u",
-				      wc.byte_len);
-			CHECK(*local == 0x1111222233334444ULL,
-			      "cmp_swp old value %#llx",
-			      (unsigned long long)*local);
-			CHECK(*remote == 0x5555666677778888ULL,
-			      "cmp_swp did not swap: %#llx",
-			      (unsigned long long)*remote);
-		}
-		wr.wr_id = 701;	/* compare no longer matches */
-		wr.wr.atomic.swap = 0x9999ULL;
-		if (!post_one(p.a, &wr)) {
-			dp_expect(p.cqa, 701, IBV_WC_SUCCESS, IBV_WC_COMP_SWAP,
-				  "cmp_swp (mismatch)", NULL);
-			CHECK(*local == 0x5555666677778888ULL,
-			      "cmp_swp old value %#llx",
-			      (unsigned long long)*local);
-			CHECK(*remote == 0x5555666677778888ULL,
-			      "cmp_swp swapped on mismatch: %#llx",
-			      (unsigned long long)*remote);
-		}
-		wr.wr_id = 702;
-		wr.opcode = IBV_WR_ATOMIC_FETCH_AND_ADD;
-		wr.wr.atomic.compare_add = 0x10;
-		if (!post_one(p.a, &wr)) {
-			dp_expect(p.cqa, 702, IBV_WC_SUCCESS, IBV_WC_FETCH_ADD,
-				  "fetch_add", NULL);
-			CHECK(*local == 0x5555666677778888ULL,
-			      "fetch_add old value %#llx",
-			      (unsigned long long)*local);
-			CHECK(*remote == 0x5555666677778898ULL,
-			      "fetch_add result %#llx",
-			      (unsigned long long)*remote);
+		for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+			dp_wr(&wr, steps[i].wr_id, steps[i].opcode, &s, 1, 0, 0);
+			wr.wr.atomic.remote_addr = (uintptr_t)remote;
+			wr.wr.atomic.rkey = at_remote.mr->rkey;
+			wr.wr.atomic.compare_add = steps[i].compare_add;
+			wr.wr.atomic.swap = steps[i].swap;
+			if (post_one(p.a, &wr))
+				continue;
+			if (!dp_expect(p.cqa, steps[i].wr_id, IBV_WC_SUCCESS,
+				       steps[i].wc_opcode, steps[i].what, &wc) &&
+			    i == 0)
+				CHECK(wc.byte_len == 8, "%s: byte_len %u",
+				      steps[i].what, wc.byte_len);
+			CHECK(*local == steps[i].old, "%s: old value %#llx",
+			      steps[i].what, (unsigned long long)*local);
+			CHECK(*remote == steps[i].result,
+			      "%s: remote %#llx, want %#llx", steps[i].what,
+			      (unsigned long long)*remote,
+			      (unsigned long long)steps[i].result);
 		}
 	}
 	CHECK(dp_cq_stays_empty(p.cqa, 10) && dp_cq_stays_empty(p.cqb, 10),
@@ -337,11 +320,7 @@ static void test_sge_counts(struct dp_dev *d)
 			off += len + 256;
 		}
 		CHECK(!post_recv(p.b, n, r, n), "post_recv %u SGEs", n);
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = 1000 + n;
-		wr.sg_list = s;
-		wr.num_sge = n;
-		wr.opcode = IBV_WR_SEND;
+		dp_wr(&wr, 1000 + n, IBV_WR_SEND, s, n, 0, 0);
 		if (!post_one(p.a, &wr)) {
 			struct ibv_wc wc;
 
@@ -464,11 +443,7 @@ static void test_inline(struct dp_dev *d)
 		s[1] = (struct ibv_sge){ .addr = (uintptr_t)plain + half,
 					 .length = len - half, .lkey = 0xbeef };
 		CHECK(!post_recv(p.b, 60 + i, &r, 1), "post_recv");
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = 70 + i;
-		wr.sg_list = s;
-		wr.num_sge = 2;
-		wr.opcode = IBV_WR_SEND;
+		dp_wr(&wr, 70 + i, IBV_WR_SEND, s, 2, 0, 0);
 		wr.send_flags = IBV_SEND_INLINE;
 		if (!post_one(p.a, &wr)) {
 			unsigned char copy[1024];
@@ -502,11 +477,7 @@ static void test_inline(struct dp_dev *d)
 	}
 
 	s[0] = (struct ibv_sge){ .addr = (uintptr_t)plain, .length = max + 1 };
-	memset(&wr, 0, sizeof(wr));
-	wr.wr_id = 99;
-	wr.sg_list = s;
-	wr.num_sge = 1;
-	wr.opcode = IBV_WR_SEND;
+	dp_wr(&wr, 99, IBV_WR_SEND, s, 1, 0, 0);
 	wr.send_flags = IBV_SEND_INLINE | IBV_SEND_SIGNALED;
 	bad = NULL;
 	ret = ibv_post_send(p.a, &wr, &bad);
@@ -815,11 +786,7 @@ static void test_cq_ex(struct dp_dev *d)
 	for (i = 0; i < 16; i++) {
 		struct ibv_sge s = dp_sge(&src, 0, 10 + i);
 
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = i;
-		wr.sg_list = &s;
-		wr.num_sge = 1;
-		wr.opcode = IBV_WR_SEND_WITH_IMM;
+		dp_wr(&wr, i, IBV_WR_SEND_WITH_IMM, &s, 1, 0, 0);
 		wr.imm_data = htonl(i);
 		post_one(a, &wr);
 	}
@@ -901,11 +868,8 @@ static void test_ud(struct dp_dev *d)
 		r = dp_sge(&dst, 0, grh + 1024);
 		CHECK(!post_recv(p.b, 10 + i, &r, 1), "post_recv");
 		s = dp_sge(&src, 0, len);
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = 20 + i;
-		wr.sg_list = &s;
-		wr.num_sge = 1;
-		wr.opcode = i == 1 ? IBV_WR_SEND_WITH_IMM : IBV_WR_SEND;
+		dp_wr(&wr, 20 + i, i == 1 ? IBV_WR_SEND_WITH_IMM : IBV_WR_SEND,
+		      &s, 1, 0, 0);
 		wr.imm_data = htonl(77);
 		wr.send_flags = i == 2 ? IBV_SEND_INLINE : 0;
 		wr.wr.ud.ah = ah;
@@ -937,11 +901,7 @@ static void test_ud(struct dp_dev *d)
 		r = dp_sge(&dst, 4096, grh + 64);
 		CHECK(!post_recv(p.a, 30, &r, 1), "post_recv");
 		s = dp_sge(&src, 0, 64);
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = 31;
-		wr.sg_list = &s;
-		wr.num_sge = 1;
-		wr.opcode = IBV_WR_SEND;
+		dp_wr(&wr, 31, IBV_WR_SEND, &s, 1, 0, 0);
 		wr.wr.ud.ah = back;
 		wr.wr.ud.remote_qpn = wc.src_qp;
 		wr.wr.ud.remote_qkey = DP_QKEY;
@@ -1023,13 +983,8 @@ static void test_uc(struct dp_dev *d)
 	dp_buf_alloc(d, &dst, 8192, DP_ALL_ACCESS);
 	dp_fill(src.addr, 8192, 3);
 	s = dp_sge(&src, 0, 3000);
-	memset(&wr, 0, sizeof(wr));
-	wr.wr_id = 1;
-	wr.sg_list = &s;
-	wr.num_sge = 1;
-	wr.opcode = IBV_WR_RDMA_WRITE;
-	wr.wr.rdma.remote_addr = (uintptr_t)dst.addr;
-	wr.wr.rdma.rkey = dst.mr->rkey;
+	dp_wr(&wr, 1, IBV_WR_RDMA_WRITE, &s, 1,
+	      (uintptr_t)dst.addr, dst.mr->rkey);
 	if (!post_one(p.a, &wr)) {
 		dp_expect(p.cqa, 1, IBV_WC_SUCCESS, IBV_WC_RDMA_WRITE,
 			  "UC write", NULL);
@@ -1351,26 +1306,20 @@ out_cq:
 
 int main(int argc, char **argv)
 {
-	const char *only = argc > 1 ? argv[1] : NULL;
-	struct dp_dev d;
+	static const struct dp_subtest tests[] = {
+		DP_SUBTEST(rc_opcodes),
+		DP_SUBTEST(sge_counts),
+		DP_SUBTEST(inline),
+		DP_SUBTEST(bad_opcodes),
+		DP_SUBTEST(wr_api),
+		DP_SUBTEST(cq_ex),
+		DP_SUBTEST(ud),
+		DP_SUBTEST(ud_wr_api),
+		DP_SUBTEST(uc),
+		DP_SUBTEST(srq),
+		DP_SUBTEST(xrc),
+	};
 
-	dp_open(&d);
-#define RUN(name)                                                              \
-	do {                                                                   \
-		if (!only || !strcmp(only, #name))                             \
-			test_##name(&d);                                       \
-	} while (0)
-	RUN(rc_opcodes);
-	RUN(sge_counts);
-	RUN(inline);
-	RUN(bad_opcodes);
-	RUN(wr_api);
-	RUN(cq_ex);
-	RUN(ud);
-	RUN(ud_wr_api);
-	RUN(uc);
-	RUN(srq);
-	RUN(xrc);
-	dp_close(&d);
-	return check_finish("datapath_ops");
+	return dp_run_subtests(argc, argv, "datapath_ops", tests,
+			       sizeof(tests) / sizeof(tests[0]));
 }

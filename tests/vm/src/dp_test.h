@@ -167,6 +167,24 @@ static inline void dp_fill(void *p, size_t len, unsigned int seed)
 		c[i] = (unsigned char)(seed * 131 + i * 7 + (i >> 8));
 }
 
+/*
+ * A send WR of @num_sge SGEs; RDMA reads and writes aim at @remote_addr
+ * with @rkey (0 and 0 for opcodes with no remote address; atomics keep
+ * theirs elsewhere in the WR and set them themselves).
+ */
+static inline void dp_wr(struct ibv_send_wr *wr, uint64_t wr_id,
+			 enum ibv_wr_opcode opcode, struct ibv_sge *sge,
+			 int num_sge, uint64_t remote_addr, uint32_t rkey)
+{
+	memset(wr, 0, sizeof(*wr));
+	wr->wr_id = wr_id;
+	wr->sg_list = sge;
+	wr->num_sge = num_sge;
+	wr->opcode = opcode;
+	wr->wr.rdma.remote_addr = remote_addr;
+	wr->wr.rdma.rkey = rkey;
+}
+
 /* RESET -> INIT, for any connected or datagram QP. */
 static inline int dp_to_init(struct ibv_qp *qp)
 {
@@ -340,6 +358,28 @@ static inline struct ibv_qp *dp_create_qp(struct dp_dev *d,
 	if (!qp)
 		dp_die("ibv_create_qp");
 	return qp;
+}
+
+struct dp_subtest {
+	const char *name;
+	void (*run)(struct dp_dev *d);
+};
+
+#define DP_SUBTEST(name) { #name, test_##name }
+
+/* Runs the subtests named on the command line, or all, on one device. */
+static inline int dp_run_subtests(int argc, char **argv, const char *prog,
+				  const struct dp_subtest *tests, size_t n)
+{
+	struct dp_dev d;
+	size_t i;
+
+	dp_open(&d);
+	for (i = 0; i < n; i++)
+		if (check_selected(argc, argv, tests[i].name))
+			tests[i].run(&d);
+	dp_close(&d);
+	return check_finish(prog);
 }
 
 #endif

@@ -335,18 +335,6 @@ static void run_remap(struct dp_dev *d)
 	bufs_free(&b);
 }
 
-static int want(int argc, char **argv, const char *name)
-{
-	int i;
-
-	if (argc < 2)
-		return 1;
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name))
-			return 1;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct disturber dists[] = {
@@ -361,7 +349,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	dp_open(&d);
 	for (i = 0; i < sizeof(dists) / sizeof(dists[0]); i++) {
-		if (!want(argc, argv, dists[i].name))
+		if (!check_selected(argc, argv, dists[i].name))
 			continue;
 		/*
 		 * fork always write-protects; pageout needs swap, THP and
@@ -374,13 +362,13 @@ int main(int argc, char **argv)
 			       (!strcmp(dists[i].name, "migrate") &&
 				numa_nodes() > 1));
 	}
-	if (want(argc, argv, "migrate") && numa_nodes() > 1) {
+	if (check_selected(argc, argv, "migrate") && numa_nodes() > 1) {
 		/* with two nodes every round moves pages: none means no test */
 		printf("migrate: %ld page moves to the other node\n",
 		       pages_migrated);
 		CHECK(pages_migrated > 0, "migrate: move_pages moved nothing");
 	}
-	if (want(argc, argv, "remap"))
+	if (check_selected(argc, argv, "remap"))
 		run_remap(&d);
 	dp_close(&d);
 	return check_finish("odp_invalidate");

@@ -194,18 +194,6 @@ static void run_atomic(struct dp_dev *d, enum ibv_qp_type type,
 	obuf_free(&remote);
 }
 
-static int want(int argc, char **argv, const char *name)
-{
-	int i;
-
-	if (argc < 2)
-		return 1;
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name))
-			return 1;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct dp_dev d;
@@ -214,7 +202,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	dp_open(&d);
 	for (w = ON_REQ; w <= ON_BOTH; w++) {
-		if (want(argc, argv, "rc")) {
+		if (check_selected(argc, argv, "rc")) {
 			run_send(&d, IBV_QPT_RC, 0, w, MSG_LEN, 0);
 			run_send(&d, IBV_QPT_RC, 0, w, BIG_LEN, 0);
 			run_send(&d, IBV_QPT_RC, 0, w, MSG_LEN, 1);
@@ -227,7 +215,7 @@ int main(int argc, char **argv)
 			run_atomic(&d, IBV_QPT_RC, IBV_WR_ATOMIC_CMP_AND_SWP,
 				   w);
 		}
-		if (want(argc, argv, "xrc")) {
+		if (check_selected(argc, argv, "xrc")) {
 			run_send(&d, IBV_QPT_XRC_SEND, 1, w, MSG_LEN, 0);
 			run_rdma(&d, IBV_QPT_XRC_SEND, IBV_WR_RDMA_WRITE, w,
 				 MSG_LEN);
@@ -238,16 +226,16 @@ int main(int argc, char **argv)
 			run_atomic(&d, IBV_QPT_XRC_SEND,
 				   IBV_WR_ATOMIC_CMP_AND_SWP, w);
 		}
-		if (want(argc, argv, "srq")) {
+		if (check_selected(argc, argv, "srq")) {
 			run_send(&d, IBV_QPT_RC, 1, w, MSG_LEN, 0);
 			run_send(&d, IBV_QPT_UD, 1, w, UD_LEN, 0);
 		}
-		if (want(argc, argv, "uc")) {
+		if (check_selected(argc, argv, "uc")) {
 			run_send(&d, IBV_QPT_UC, 0, w, MSG_LEN, 0);
 			run_send(&d, IBV_QPT_UC, 0, w, MSG_LEN, 1);
 			run_rdma(&d, IBV_QPT_UC, IBV_WR_RDMA_WRITE, w, MSG_LEN);
 		}
-		if (want(argc, argv, "ud"))
+		if (check_selected(argc, argv, "ud"))
 			run_send(&d, IBV_QPT_UD, 0, w, UD_LEN, 0);
 	}
 	dp_close(&d);
