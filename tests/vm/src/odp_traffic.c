@@ -70,10 +70,8 @@ static void run_send(struct dp_dev *d, enum ibv_qp_type type, int srq,
 		post_recv(&p, &dst, off, (uint32_t)(rlen - off));
 	sge = (struct ibv_sge){ (uintptr_t)src.addr + off, (uint32_t)len,
 				src.mr->lkey };
-	memset(&wr, 0, sizeof(wr));
-	wr.sg_list = &sge;
-	wr.num_sge = 1;
-	wr.opcode = write_imm ? IBV_WR_RDMA_WRITE_WITH_IMM : IBV_WR_SEND;
+	dp_wr(&wr, 0, write_imm ? IBV_WR_RDMA_WRITE_WITH_IMM : IBV_WR_SEND,
+	      &sge, 1, 0, 0);
 	if (write_imm) {
 		wr.imm_data = htonl(0x1234);
 		wr.wr.rdma.remote_addr = (uintptr_t)dst.addr + off;
@@ -116,12 +114,8 @@ static void run_rdma(struct dp_dev *d, enum ibv_qp_type type,
 
 	sge = (struct ibv_sge){ (uintptr_t)local.addr + MSG_OFF, (uint32_t)len,
 				local.mr->lkey };
-	memset(&wr, 0, sizeof(wr));
-	wr.sg_list = &sge;
-	wr.num_sge = 1;
-	wr.opcode = op;
-	wr.wr.rdma.remote_addr = (uintptr_t)remote.addr + MSG_OFF;
-	wr.wr.rdma.rkey = remote.mr->rkey;
+	dp_wr(&wr, 0, op, &sge, 1, (uintptr_t)remote.addr + MSG_OFF,
+	      remote.mr->rkey);
 	post_send(&p, &wr);
 	if (!dp_expect(p.cqa, 9, IBV_WC_SUCCESS, -1, what, NULL)) {
 		/*
@@ -168,10 +162,7 @@ static void run_atomic(struct dp_dev *d, enum ibv_qp_type type,
 
 	sge = (struct ibv_sge){ (uintptr_t)local.addr + PAGE + 8, 8,
 				local.mr->lkey };
-	memset(&wr, 0, sizeof(wr));
-	wr.sg_list = &sge;
-	wr.num_sge = 1;
-	wr.opcode = op;
+	dp_wr(&wr, 0, op, &sge, 1, 0, 0);
 	wr.wr.atomic.remote_addr = (uintptr_t)remote.addr + at;
 	wr.wr.atomic.rkey = remote.mr->rkey;
 	wr.wr.atomic.compare_add = cas ? v : 5;
