@@ -131,57 +131,56 @@ static void test_bad_lkey_and_flush(struct dp_dev *d)
 	pair_destroy(&p);
 }
 
-static void test_bad_rkey(struct dp_dev *d)
+enum rkey_fault { RKEY_INVALID, RKEY_NO_REMOTE_WRITE, RKEY_PAST_END };
+
+/* On a fresh pair, a's 64-byte @op with @fault ends in REM_ACCESS_ERR. */
+static void expect_rem_access_err(struct dp_dev *d, uint64_t id,
+				  enum ibv_wr_opcode op, enum rkey_fault fault,
+				  const char *what)
 {
+	struct dp_buf ro = { 0 };
 	struct ibv_sge s;
 	struct pair p;
-
-	SUBTEST("bad rkey -> REM_ACCESS_ERR (write and read); rkey without remote write access");
-	pair_make(d, &p, 64, NULL);
-	s = dp_sge(&p.buf_a, 0, 64);
-	CHECK(!post_send(p.a, 1, IBV_WR_RDMA_WRITE, &s,
-			 (uintptr_t)p.buf_b.addr, bad_key(p.buf_b.mr->rkey), 0),
-	      "post_send");
-	dp_expect(p.cqa, 1, IBV_WC_REM_ACCESS_ERR, -1, "write with bad rkey",
-		  NULL);
-	pair_destroy(&p);
+	uint64_t raddr;
+	uint32_t rkey;
 
 	pair_make(d, &p, 64, NULL);
-	s = dp_sge(&p.buf_a, 0, 64);
-	CHECK(!post_send(p.a, 2, IBV_WR_RDMA_READ, &s,
-			 (uintptr_t)p.buf_b.addr, bad_key(p.buf_b.mr->rkey), 0),
-	      "post_send");
-	dp_expect(p.cqa, 2, IBV_WC_REM_ACCESS_ERR, -1, "read with bad rkey",
-		  NULL);
-	pair_destroy(&p);
-
-	/* a valid rkey, but the region only allows local access */
-	pair_make(d, &p, 64, NULL);
-	{
-		struct dp_buf ro;
-
+	raddr = (uintptr_t)p.buf_b.addr;
+	rkey = p.buf_b.mr->rkey;
+	switch (fault) {
+	case RKEY_INVALID:
+		rkey = bad_key(rkey);
+		break;
+	case RKEY_NO_REMOTE_WRITE:
+		/* a valid rkey, but the region only allows remote reads */
 		dp_buf_alloc(d, &ro, 4096, IBV_ACCESS_LOCAL_WRITE |
 				   IBV_ACCESS_REMOTE_READ);
-		s = dp_sge(&p.buf_a, 0, 64);
-		CHECK(!post_send(p.a, 3, IBV_WR_RDMA_WRITE, &s,
-				 (uintptr_t)ro.addr, ro.mr->rkey, 0),
-		      "post_send");
-		dp_expect(p.cqa, 3, IBV_WC_REM_ACCESS_ERR, -1,
-			  "write to a read-only region", NULL);
-		dp_buf_free(&ro);
+		raddr = (uintptr_t)ro.addr;
+		rkey = ro.mr->rkey;
+		break;
+	case RKEY_PAST_END:
+		raddr += p.buf_b.len - 32;
+		break;
 	}
-	pair_destroy(&p);
-
-	/* out of the region's bounds */
-	pair_make(d, &p, 64, NULL);
 	s = dp_sge(&p.buf_a, 0, 64);
-	CHECK(!post_send(p.a, 4, IBV_WR_RDMA_WRITE, &s,
-			 (uintptr_t)p.buf_b.addr + p.buf_b.len - 32,
-			 p.buf_b.mr->rkey, 0),
-	      "post_send");
-	dp_expect(p.cqa, 4, IBV_WC_REM_ACCESS_ERR, -1,
-		  "write past the end of the region", NULL);
+	CHECK(!post_send(p.a, id, op, &s, raddr, rkey, 0), "post_send");
+	dp_expect(p.cqa, id, IBV_WC_REM_ACCESS_ERR, -1, what, NULL);
+	if (fault == RKEY_NO_REMOTE_WRITE)
+		dp_buf_free(&ro);
 	pair_destroy(&p);
+}
+
+static void test_bad_rkey(struct dp_dev *d)
+{
+	SUBTEST("bad rkey -> REM_ACCESS_ERR (write and read); rkey without remote write access");
+	expect_rem_access_err(d, 1, IBV_WR_RDMA_WRITE, RKEY_INVALID,
+			      "write with bad rkey");
+	expect_rem_access_err(d, 2, IBV_WR_RDMA_READ, RKEY_INVALID,
+			      "read with bad rkey");
+	expect_rem_access_err(d, 3, IBV_WR_RDMA_WRITE, RKEY_NO_REMOTE_WRITE,
+			      "write to a read-only region");
+	expect_rem_access_err(d, 4, IBV_WR_RDMA_WRITE, RKEY_PAST_END,
+			      "write past the end of the region");
 }
 
 static void test_short_recv(struct dp_dev *d)
