@@ -70,16 +70,6 @@ static int post_recv(struct ibv_qp *qp, uint64_t id, struct ibv_sge *s)
 	return ibv_post_recv(qp, &wr, &bad);
 }
 
-static enum ibv_qp_state qp_state(struct ibv_qp *qp)
-{
-	struct ibv_qp_init_attr ia;
-	struct ibv_qp_attr a;
-
-	if (ibv_query_qp(qp, &a, IBV_QP_STATE, &ia))
-		return (enum ibv_qp_state)-1;
-	return a.qp_state;
-}
-
 /* An invalid key that is not one of ours: flip every index bit. */
 static uint32_t bad_key(uint32_t key)
 {
@@ -101,8 +91,8 @@ static void test_bad_lkey_and_flush(struct dp_dev *d)
 	CHECK(!post_send(p.a, 10, IBV_WR_SEND, &s, 0, 0, 0), "post_send");
 	dp_expect(p.cqa, 10, IBV_WC_LOC_PROT_ERR, -1, "send with bad lkey",
 		  NULL);
-	CHECK(qp_state(p.a) == IBV_QPS_ERR, "requester state %d after error",
-	      qp_state(p.a));
+	CHECK(dp_qp_state(p.a) == IBV_QPS_ERR, "requester state %d after error",
+	      dp_qp_state(p.a));
 
 	/* posting in ERR is allowed, and completes flushed */
 	s = dp_sge(&p.buf_a, 0, 100);
@@ -302,7 +292,8 @@ static void test_state_machine(struct dp_dev *d)
 	qp = dp_create_qp(d, IBV_QPT_RC, cq, cq, NULL, 8, 1, 0);
 	dp_buf_alloc(d, &buf, 4096, DP_ALL_ACCESS);
 	s = dp_sge(&buf, 0, 8);
-	CHECK(qp_state(qp) == IBV_QPS_RESET, "new QP state %d", qp_state(qp));
+	CHECK(dp_qp_state(qp) == IBV_QPS_RESET, "new QP state %d",
+	      dp_qp_state(qp));
 
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RTS;
@@ -318,8 +309,8 @@ static void test_state_machine(struct dp_dev *d)
 	a.qp_state = IBV_QPS_INIT;
 	ret = ibv_modify_qp(qp, &a, IBV_QP_STATE);
 	CHECK_ERRNO(ret, EINVAL, "RESET -> INIT without port/pkey/access");
-	CHECK(qp_state(qp) == IBV_QPS_RESET, "state after refused changes %d",
-	      qp_state(qp));
+	CHECK(dp_qp_state(qp) == IBV_QPS_RESET,
+	      "state after refused changes %d", dp_qp_state(qp));
 
 	ret = post_send(qp, 1, IBV_WR_SEND, &s, 0, 0, 0);
 	if (!dp_reference)
@@ -329,7 +320,7 @@ static void test_state_machine(struct dp_dev *d)
 		CHECK_ERRNO(ret, EINVAL, "post_recv in RESET");
 
 	CHECK(!dp_to_init(qp), "RESET -> INIT");
-	CHECK(qp_state(qp) == IBV_QPS_INIT, "state %d", qp_state(qp));
+	CHECK(dp_qp_state(qp) == IBV_QPS_INIT, "state %d", dp_qp_state(qp));
 	ret = post_send(qp, 3, IBV_WR_SEND, &s, 0, 0, 0);
 	CHECK_ERRNO(ret, EINVAL, "post_send in INIT");
 	CHECK(!post_recv(qp, 4, &s), "post_recv in INIT");
@@ -341,7 +332,7 @@ static void test_state_machine(struct dp_dev *d)
 	a.qp_state = IBV_QPS_RTR;
 	ret = ibv_modify_qp(qp, &a, IBV_QP_STATE);
 	CHECK_ERRNO(ret, EINVAL, "INIT -> RTR without its attributes");
-	CHECK(qp_state(qp) == IBV_QPS_INIT, "state %d", qp_state(qp));
+	CHECK(dp_qp_state(qp) == IBV_QPS_INIT, "state %d", dp_qp_state(qp));
 
 	/* back to RESET drops the posted receive without a completion */
 	a.qp_state = IBV_QPS_RESET;
@@ -350,7 +341,7 @@ static void test_state_machine(struct dp_dev *d)
 	CHECK(!dp_to_init(qp), "RESET -> INIT again");
 	a.qp_state = IBV_QPS_ERR;
 	CHECK(!ibv_modify_qp(qp, &a, IBV_QP_STATE), "INIT -> ERR");
-	CHECK(qp_state(qp) == IBV_QPS_ERR, "state %d", qp_state(qp));
+	CHECK(dp_qp_state(qp) == IBV_QPS_ERR, "state %d", dp_qp_state(qp));
 	a.qp_state = IBV_QPS_RTS;
 	ret = ibv_modify_qp(qp, &a, IBV_QP_STATE);
 	CHECK_ERRNO(ret, EINVAL, "ERR -> RTS");

@@ -267,6 +267,17 @@ static inline int dp_to_rts(const struct dp_dev *d, struct ibv_qp *qp,
 	return ibv_modify_qp(qp, &a, mask);
 }
 
+/* The QP's current state, or -1 when it cannot be queried. */
+static inline enum ibv_qp_state dp_qp_state(struct ibv_qp *qp)
+{
+	struct ibv_qp_init_attr ia;
+	struct ibv_qp_attr a;
+
+	if (ibv_query_qp(qp, &a, IBV_QP_STATE, &ia))
+		return (enum ibv_qp_state)-1;
+	return a.qp_state;
+}
+
 /* Polls until @n completions arrived or the deadline passed; returns count. */
 static inline int dp_poll(struct ibv_cq *cq, struct ibv_wc *wc, int n,
 			  int timeout_ms)
