@@ -100,6 +100,26 @@ static int post_one(struct ibv_qp *qp, struct ibv_send_wr *wr)
 	return ret;
 }
 
+/*
+ * Posts @wr again as an RDMA_WRITE to the start of @dst, where @want's
+ * @len bytes must arrive.
+ */
+static void write_again(struct pair *p, struct ibv_send_wr *wr,
+			uint64_t wr_id, struct dp_buf *dst, const void *want,
+			uint32_t len, const char *what)
+{
+	wr->wr_id = wr_id;
+	wr->opcode = IBV_WR_RDMA_WRITE;
+	wr->wr.rdma.remote_addr = (uintptr_t)dst->addr;
+	wr->wr.rdma.rkey = dst->mr->rkey;
+	if (!post_one(p->a, wr)) {
+		dp_expect(p->cqa, wr_id, IBV_WC_SUCCESS, IBV_WC_RDMA_WRITE,
+			  what, NULL);
+		CHECK(!memcmp(want, dst->addr, len),
+		      "%s of %u bytes: data differs", what, len);
+	}
+}
+
 /* Errno our provider must give (mlx5's), or any error for the reference. */
 static void check_post_error(int ret, int want, const char *what)
 {
@@ -297,6 +317,7 @@ static void test_sge_counts(struct dp_dev *d)
 
 	for (n = 1; n <= max_sge; n++) {
 		uint32_t total = 0, off;
+		char what[32];
 		unsigned char *expect = malloc(BUF_LEN), *got = malloc(BUF_LEN);
 
 		if (!expect || !got)
@@ -346,16 +367,8 @@ static void test_sge_counts(struct dp_dev *d)
 
 		/* the same gather list as an RDMA write */
 		memset(dst.addr, 0, BUF_LEN);
-		wr.wr_id = 2000 + n;
-		wr.opcode = IBV_WR_RDMA_WRITE;
-		wr.wr.rdma.remote_addr = (uintptr_t)dst.addr;
-		wr.wr.rdma.rkey = dst.mr->rkey;
-		if (!post_one(p.a, &wr)) {
-			dp_expect(p.cqa, 2000 + n, IBV_WC_SUCCESS,
-				  IBV_WC_RDMA_WRITE, "multi-SGE write", NULL);
-			CHECK(!memcmp(expect, dst.addr, total),
-			      "%u-SGE write: data differs", n);
-		}
+		snprintf(what, sizeof(what), "%u-SGE write", n);
+		write_again(&p, &wr, 2000 + n, &dst, expect, total, what);
 		free(expect);
 		free(got);
 	}
@@ -464,16 +477,7 @@ static void test_inline(struct dp_dev *d)
 
 		dp_fill(plain, len, 80 + i);
 		memset(dst.addr, 0, len + 1);
-		wr.wr_id = 90 + i;
-		wr.opcode = IBV_WR_RDMA_WRITE;
-		wr.wr.rdma.remote_addr = (uintptr_t)dst.addr;
-		wr.wr.rdma.rkey = dst.mr->rkey;
-		if (!post_one(p.a, &wr)) {
-			dp_expect(p.cqa, 90 + i, IBV_WC_SUCCESS,
-				  IBV_WC_RDMA_WRITE, "inline write", NULL);
-			CHECK(!memcmp(plain, dst.addr, len),
-			      "inline write of %u bytes: data differs", len);
-		}
+		write_again(&p, &wr, 90 + i, &dst, plain, len, "inline write");
 	}
 
 	s[0] = (struct ibv_sge){ .addr = (uintptr_t)plain, .length = max + 1 };
