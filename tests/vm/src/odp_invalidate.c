@@ -164,29 +164,32 @@ static void *disturb(void *arg)
 static int transfer(struct pair *p, struct bufs *b, unsigned int seed,
 		    const char *what)
 {
-	struct ibv_sge s1 = { (uintptr_t)b->src.addr, BUF, b->src.mr->lkey };
-	struct ibv_sge s2 = { (uintptr_t)b->back.addr, BUF, b->back.mr->lkey };
-	struct ibv_send_wr w1 = { .sg_list = &s1, .num_sge = 1,
-				  .opcode = IBV_WR_RDMA_WRITE };
-	struct ibv_send_wr w2 = { .sg_list = &s2, .num_sge = 1,
-				  .opcode = IBV_WR_RDMA_READ };
-	long bad;
+	const struct {
+		enum ibv_wr_opcode opcode;
+		struct obuf *local, *checked;
+		const char *result;
+	} steps[] = {
+		{ IBV_WR_RDMA_WRITE, &b->src, &b->dst, "WRITE target" },
+		{ IBV_WR_RDMA_READ, &b->back, &b->back, "READ result" },
+	};
+	struct ibv_send_wr wr;
+	struct ibv_sge sge;
+	unsigned int i;
+	long bad = -1;
 
 	odp_fill(b->src.addr, BUF, seed);
-	w1.wr.rdma.remote_addr = (uintptr_t)b->dst.addr;
-	w1.wr.rdma.rkey = b->dst.mr->rkey;
-	post_send(p, &w1);
-	if (dp_expect(p->cqa, 9, IBV_WC_SUCCESS, -1, what, NULL))
-		return -1;
-	bad = odp_verify(b->dst.addr, BUF, seed);
-	CHECK(bad < 0, "%s: WRITE target word %ld wrong", what, bad);
-	w2.wr.rdma.remote_addr = (uintptr_t)b->dst.addr;
-	w2.wr.rdma.rkey = b->dst.mr->rkey;
-	post_send(p, &w2);
-	if (dp_expect(p->cqa, 9, IBV_WC_SUCCESS, -1, what, NULL))
-		return -1;
-	bad = odp_verify(b->back.addr, BUF, seed);
-	CHECK(bad < 0, "%s: READ result word %ld wrong", what, bad);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		sge = (struct ibv_sge){ (uintptr_t)steps[i].local->addr, BUF,
+					steps[i].local->mr->lkey };
+		dp_wr(&wr, 0, steps[i].opcode, &sge, 1,
+		      (uintptr_t)b->dst.addr, b->dst.mr->rkey);
+		post_send(p, &wr);
+		if (dp_expect(p->cqa, 9, IBV_WC_SUCCESS, -1, what, NULL))
+			return -1;
+		bad = odp_verify(steps[i].checked->addr, BUF, seed);
+		CHECK(bad < 0, "%s: %s word %ld wrong", what, steps[i].result,
+		      bad);
+	}
 	return bad < 0 ? 0 : -1;
 }
 
