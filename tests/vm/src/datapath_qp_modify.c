@@ -107,6 +107,92 @@ static void rts_attr(struct ibv_qp_attr *a)
 	a->max_rd_atomic = 4;
 }
 
+/*
+ * One call that must be refused: the transition's valid attributes with
+ * up to two of them set to a bad value (the IBV_QP_* bit of the attribute
+ * names it; IBV_QP_AV stands for the address's port), and the transition's
+ * mask with @add and without @drop.
+ */
+struct refusal {
+	struct {
+		int field;
+		uint32_t value;
+	} set[2];
+	int add, drop;
+	const char *what;
+};
+
+static void set_attr(struct ibv_qp_attr *a, int field, uint32_t value)
+{
+	switch (field) {
+	case 0:
+		break;
+	case IBV_QP_STATE:
+		a->qp_state = (enum ibv_qp_state)value;
+		break;
+	case IBV_QP_CUR_STATE:
+		a->cur_qp_state = (enum ibv_qp_state)value;
+		break;
+	case IBV_QP_PKEY_INDEX:
+		a->pkey_index = (uint16_t)value;
+		break;
+	case IBV_QP_ACCESS_FLAGS:
+		a->qp_access_flags = value;
+		break;
+	case IBV_QP_AV:
+		a->ah_attr.port_num = (uint8_t)value;
+		break;
+	case IBV_QP_PATH_MTU:
+		a->path_mtu = (enum ibv_mtu)value;
+		break;
+	case IBV_QP_DEST_QPN:
+		a->dest_qp_num = value;
+		break;
+	case IBV_QP_SQ_PSN:
+		a->sq_psn = value;
+		break;
+	case IBV_QP_MAX_DEST_RD_ATOMIC:
+		a->max_dest_rd_atomic = (uint8_t)value;
+		break;
+	case IBV_QP_MAX_QP_RD_ATOMIC:
+		a->max_rd_atomic = (uint8_t)value;
+		break;
+	case IBV_QP_MIN_RNR_TIMER:
+		a->min_rnr_timer = (uint8_t)value;
+		break;
+	case IBV_QP_TIMEOUT:
+		a->timeout = (uint8_t)value;
+		break;
+	case IBV_QP_RETRY_CNT:
+		a->retry_cnt = (uint8_t)value;
+		break;
+	case IBV_QP_RNR_RETRY:
+		a->rnr_retry = (uint8_t)value;
+		break;
+	default:
+		fprintf(stderr, "set_attr: no attribute %#x\n", field);
+		exit(2);
+	}
+}
+
+/* Each of @n refusals of the transition to @valid with @mask. */
+static void refuse_all(struct ibv_qp *qp, const struct ibv_qp_attr *valid,
+		       int mask, const struct refusal *r, size_t n)
+{
+	struct ibv_qp_attr at;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		at = *valid;
+		set_attr(&at, r[i].set[0].field, r[i].set[0].value);
+		set_attr(&at, r[i].set[1].field, r[i].set[1].value);
+		refused(qp, &at, (mask | r[i].add) & ~r[i].drop, r[i].what);
+	}
+}
+
+#define REFUSE_ALL(qp, valid, mask, table)                                     \
+	refuse_all(qp, valid, mask, table, sizeof(table) / sizeof(table[0]))
+
 /* @cq holds the send @send_id and the receive @recv_id, both successful. */
 static void expect_pair(struct ibv_cq *cq, uint64_t send_id, uint64_t recv_id,
 			const char *who)
@@ -127,6 +213,48 @@ static void expect_pair(struct ibv_cq *cq, uint64_t send_id, uint64_t recv_id,
 	CHECK(seen == 3, "%s: wanted send %llu and receive %llu", who,
 	      (unsigned long long)send_id, (unsigned long long)recv_id);
 }
+
+static const struct refusal init_refusals[] = {
+	{ { { IBV_QP_PKEY_INDEX, 60000 } }, 0, 0,
+	  "INIT with a P_Key index past the table" },
+	{ { { IBV_QP_ACCESS_FLAGS, 1 << 20 } }, 0, 0,
+	  "INIT with unknown access flags" },
+	{ { { IBV_QP_SQ_PSN, 7 } }, IBV_QP_SQ_PSN, 0,
+	  "INIT with SQ_PSN (not allowed)" },
+	{ { { 0, 0 } }, 0, IBV_QP_PORT, "INIT without PORT (required)" },
+	{ { { IBV_QP_STATE, 42 } }, 0, 0, "qp_state 42" },
+	{ { { IBV_QP_CUR_STATE, IBV_QPS_RTS } }, IBV_QP_CUR_STATE, 0,
+	  "cur_qp_state RTS while the QP is in RESET" },
+};
+
+static const struct refusal rtr_refusals[] = {
+	{ { { IBV_QP_PATH_MTU, 0 } }, 0, 0, "RTR with path_mtu 0" },
+	{ { { IBV_QP_PATH_MTU, 6 } }, 0, 0, "RTR with path_mtu 6" },
+	{ { { IBV_QP_DEST_QPN, 1u << 24 } }, 0, 0,
+	  "RTR with a 25-bit dest QPN" },
+	{ { { IBV_QP_MAX_DEST_RD_ATOMIC, 255 },
+	    { IBV_QP_ACCESS_FLAGS, IBV_ACCESS_REMOTE_READ } },
+	  IBV_QP_ACCESS_FLAGS, 0,
+	  "RTR with max_dest_rd_atomic 255 (and an access change)" },
+	{ { { IBV_QP_MIN_RNR_TIMER, 32 } }, 0, 0,
+	  "RTR with min_rnr_timer 32" },
+	{ { { IBV_QP_TIMEOUT, 14 } }, IBV_QP_TIMEOUT, 0,
+	  "RTR with TIMEOUT (an RTS attribute)" },
+	{ { { 0, 0 } }, 0, IBV_QP_DEST_QPN, "RTR without DEST_QPN (required)" },
+	{ { { IBV_QP_STATE, IBV_QPS_RTS } }, 0, 0, "INIT -> RTS" },
+	{ { { IBV_QP_AV, 2 } }, 0, 0, "RTR with an address on port 2" },
+};
+
+static const struct refusal rts_refusals[] = {
+	{ { { IBV_QP_RETRY_CNT, 8 } }, 0, 0, "RTS with retry_cnt 8" },
+	{ { { IBV_QP_RNR_RETRY, 8 } }, 0, 0, "RTS with rnr_retry 8" },
+	{ { { IBV_QP_TIMEOUT, 32 } }, 0, 0, "RTS with timeout 32" },
+	{ { { IBV_QP_MAX_QP_RD_ATOMIC, 255 } }, 0, 0,
+	  "RTS with max_rd_atomic 255" },
+	{ { { IBV_QP_DEST_QPN, 1 } }, IBV_QP_DEST_QPN, 0,
+	  "RTS with DEST_QPN (not allowed)" },
+	{ { { 0, 0 } }, 0, IBV_QP_SQ_PSN, "RTS without SQ_PSN" },
+};
 
 int main(void)
 {
@@ -151,23 +279,7 @@ int main(void)
 
 	SUBTEST("RESET -> INIT: refused calls change nothing");
 	init_attr(&at);
-	at.pkey_index = 60000;
-	refused(a, &at, INIT_MASK, "INIT with a P_Key index past the table");
-	init_attr(&at);
-	at.qp_access_flags = 1 << 20;
-	refused(a, &at, INIT_MASK, "INIT with unknown access flags");
-	init_attr(&at);
-	at.sq_psn = 7;
-	refused(a, &at, INIT_MASK | IBV_QP_SQ_PSN, "INIT with SQ_PSN (not allowed)");
-	init_attr(&at);
-	refused(a, &at, INIT_MASK & ~IBV_QP_PORT, "INIT without PORT (required)");
-	init_attr(&at);
-	at.qp_state = 42;
-	refused(a, &at, INIT_MASK, "qp_state 42");
-	init_attr(&at);
-	at.cur_qp_state = IBV_QPS_RTS;
-	refused(a, &at, INIT_MASK | IBV_QP_CUR_STATE,
-		"cur_qp_state RTS while the QP is in RESET");
+	REFUSE_ALL(a, &at, INIT_MASK, init_refusals);
 	init_attr(&at);
 	CHECK(!ibv_modify_qp(a, &at, INIT_MASK), "RESET -> INIT: %s",
 	      strerror(errno));
@@ -177,36 +289,7 @@ int main(void)
 
 	SUBTEST("INIT -> RTR: one bad value or mask bit refuses the whole call");
 	rtr_attr(&d, &at, b->qp_num);
-	at.path_mtu = 0;
-	refused(a, &at, RTR_MASK, "RTR with path_mtu 0");
-	rtr_attr(&d, &at, b->qp_num);
-	at.path_mtu = 6;
-	refused(a, &at, RTR_MASK, "RTR with path_mtu 6");
-	rtr_attr(&d, &at, b->qp_num);
-	at.dest_qp_num = 1u << 24;
-	refused(a, &at, RTR_MASK, "RTR with a 25-bit dest QPN");
-	rtr_attr(&d, &at, b->qp_num);
-	at.max_dest_rd_atomic = 255;
-	at.qp_access_flags = IBV_ACCESS_REMOTE_READ;
-	refused(a, &at, RTR_MASK | IBV_QP_ACCESS_FLAGS,
-		"RTR with max_dest_rd_atomic 255 (and an access change)");
-	rtr_attr(&d, &at, b->qp_num);
-	at.min_rnr_timer = 32;
-	refused(a, &at, RTR_MASK, "RTR with min_rnr_timer 32");
-	rtr_attr(&d, &at, b->qp_num);
-	at.timeout = 14;
-	refused(a, &at, RTR_MASK | IBV_QP_TIMEOUT,
-		"RTR with TIMEOUT (an RTS attribute)");
-	rtr_attr(&d, &at, b->qp_num);
-	refused(a, &at, RTR_MASK & ~IBV_QP_DEST_QPN,
-		"RTR without DEST_QPN (required)");
-	rtr_attr(&d, &at, b->qp_num);
-	at.qp_state = IBV_QPS_RTS;
-	refused(a, &at, RTR_MASK, "INIT -> RTS");
-	rtr_attr(&d, &at, b->qp_num);
-	at.ah_attr.port_num = 2;
-	refused(a, &at, RTR_MASK, "RTR with an address on port 2");
-
+	REFUSE_ALL(a, &at, RTR_MASK, rtr_refusals);
 	rtr_attr(&d, &at, b->qp_num);
 	CHECK(!ibv_modify_qp(a, &at, RTR_MASK), "INIT -> RTR: %s",
 	      strerror(errno));
@@ -221,23 +304,7 @@ int main(void)
 
 	SUBTEST("RTR -> RTS: bad values refused, nothing applied");
 	rts_attr(&at);
-	at.retry_cnt = 8;
-	refused(a, &at, RTS_MASK, "RTS with retry_cnt 8");
-	rts_attr(&at);
-	at.rnr_retry = 8;
-	refused(a, &at, RTS_MASK, "RTS with rnr_retry 8");
-	rts_attr(&at);
-	at.timeout = 32;
-	refused(a, &at, RTS_MASK, "RTS with timeout 32");
-	rts_attr(&at);
-	at.max_rd_atomic = 255;
-	refused(a, &at, RTS_MASK, "RTS with max_rd_atomic 255");
-	rts_attr(&at);
-	at.dest_qp_num = 1;
-	refused(a, &at, RTS_MASK | IBV_QP_DEST_QPN,
-		"RTS with DEST_QPN (not allowed)");
-	rts_attr(&at);
-	refused(a, &at, RTS_MASK & ~IBV_QP_SQ_PSN, "RTS without SQ_PSN");
+	REFUSE_ALL(a, &at, RTS_MASK, rts_refusals);
 	rts_attr(&at);
 	CHECK(!ibv_modify_qp(a, &at, RTS_MASK), "RTR -> RTS: %s",
 	      strerror(errno));
