@@ -6,6 +6,8 @@
  * same call has changed (checked with ibv_query_qp, and in the end by
  * traffic over the QP that saw all the refusals).
  */
+#include <stddef.h>
+
 #include "dp_test.h"
 
 struct snap {
@@ -107,72 +109,50 @@ static void rts_attr(struct ibv_qp_attr *a)
 	a->max_rd_atomic = 4;
 }
 
+/* A bad value for one attribute of struct ibv_qp_attr, wherever it is. */
+struct attr_value {
+	size_t offset, size;	/* size 0: no attribute */
+	uint32_t value;
+};
+
+#define ATTR(member, v)                                                        \
+	{ offsetof(struct ibv_qp_attr, member),                                \
+	  sizeof(((struct ibv_qp_attr *)0)->member), v }
+
 /*
  * One call that must be refused: the transition's valid attributes with
- * up to two of them set to a bad value (the IBV_QP_* bit of the attribute
- * names it; IBV_QP_AV stands for the address's port), and the transition's
- * mask with @add and without @drop.
+ * up to two of them set to bad values, and the transition's mask with
+ * @add and without @drop.
  */
 struct refusal {
-	struct {
-		int field;
-		uint32_t value;
-	} set[2];
+	struct attr_value set[2];
 	int add, drop;
 	const char *what;
 };
 
-static void set_attr(struct ibv_qp_attr *a, int field, uint32_t value)
+static void set_attr(struct ibv_qp_attr *a, const struct attr_value *v)
 {
-	switch (field) {
+	uint8_t u8 = (uint8_t)v->value;
+	uint16_t u16 = (uint16_t)v->value;
+	const void *from;
+
+	switch (v->size) {
 	case 0:
+		return;
+	case sizeof(u8):
+		from = &u8;
 		break;
-	case IBV_QP_STATE:
-		a->qp_state = (enum ibv_qp_state)value;
+	case sizeof(u16):
+		from = &u16;
 		break;
-	case IBV_QP_CUR_STATE:
-		a->cur_qp_state = (enum ibv_qp_state)value;
-		break;
-	case IBV_QP_PKEY_INDEX:
-		a->pkey_index = (uint16_t)value;
-		break;
-	case IBV_QP_ACCESS_FLAGS:
-		a->qp_access_flags = value;
-		break;
-	case IBV_QP_AV:
-		a->ah_attr.port_num = (uint8_t)value;
-		break;
-	case IBV_QP_PATH_MTU:
-		a->path_mtu = (enum ibv_mtu)value;
-		break;
-	case IBV_QP_DEST_QPN:
-		a->dest_qp_num = value;
-		break;
-	case IBV_QP_SQ_PSN:
-		a->sq_psn = value;
-		break;
-	case IBV_QP_MAX_DEST_RD_ATOMIC:
-		a->max_dest_rd_atomic = (uint8_t)value;
-		break;
-	case IBV_QP_MAX_QP_RD_ATOMIC:
-		a->max_rd_atomic = (uint8_t)value;
-		break;
-	case IBV_QP_MIN_RNR_TIMER:
-		a->min_rnr_timer = (uint8_t)value;
-		break;
-	case IBV_QP_TIMEOUT:
-		a->timeout = (uint8_t)value;
-		break;
-	case IBV_QP_RETRY_CNT:
-		a->retry_cnt = (uint8_t)value;
-		break;
-	case IBV_QP_RNR_RETRY:
-		a->rnr_retry = (uint8_t)value;
+	case sizeof(v->value):
+		from = &v->value;
 		break;
 	default:
-		fprintf(stderr, "set_attr: no attribute %#x\n", field);
+		fprintf(stderr, "set_attr: %zu-byte attribute\n", v->size);
 		exit(2);
 	}
+	memcpy((char *)a + v->offset, from, v->size);
 }
 
 /* Each of @n refusals of the transition to @valid with @mask. */
@@ -184,8 +164,8 @@ static void refuse_all(struct ibv_qp *qp, const struct ibv_qp_attr *valid,
 
 	for (i = 0; i < n; i++) {
 		at = *valid;
-		set_attr(&at, r[i].set[0].field, r[i].set[0].value);
-		set_attr(&at, r[i].set[1].field, r[i].set[1].value);
+		set_attr(&at, &r[i].set[0]);
+		set_attr(&at, &r[i].set[1]);
 		refused(qp, &at, (mask | r[i].add) & ~r[i].drop, r[i].what);
 	}
 }
@@ -215,45 +195,45 @@ static void expect_pair(struct ibv_cq *cq, uint64_t send_id, uint64_t recv_id,
 }
 
 static const struct refusal init_refusals[] = {
-	{ { { IBV_QP_PKEY_INDEX, 60000 } }, 0, 0,
+	{ { ATTR(pkey_index, 60000) }, 0, 0,
 	  "INIT with a P_Key index past the table" },
-	{ { { IBV_QP_ACCESS_FLAGS, 1 << 20 } }, 0, 0,
+	{ { ATTR(qp_access_flags, 1 << 20) }, 0, 0,
 	  "INIT with unknown access flags" },
-	{ { { IBV_QP_SQ_PSN, 7 } }, IBV_QP_SQ_PSN, 0,
+	{ { ATTR(sq_psn, 7) }, IBV_QP_SQ_PSN, 0,
 	  "INIT with SQ_PSN (not allowed)" },
-	{ { { 0, 0 } }, 0, IBV_QP_PORT, "INIT without PORT (required)" },
-	{ { { IBV_QP_STATE, 42 } }, 0, 0, "qp_state 42" },
-	{ { { IBV_QP_CUR_STATE, IBV_QPS_RTS } }, IBV_QP_CUR_STATE, 0,
+	{ { { 0 } }, 0, IBV_QP_PORT, "INIT without PORT (required)" },
+	{ { ATTR(qp_state, 42) }, 0, 0, "qp_state 42" },
+	{ { ATTR(cur_qp_state, IBV_QPS_RTS) }, IBV_QP_CUR_STATE, 0,
 	  "cur_qp_state RTS while the QP is in RESET" },
 };
 
 static const struct refusal rtr_refusals[] = {
-	{ { { IBV_QP_PATH_MTU, 0 } }, 0, 0, "RTR with path_mtu 0" },
-	{ { { IBV_QP_PATH_MTU, 6 } }, 0, 0, "RTR with path_mtu 6" },
-	{ { { IBV_QP_DEST_QPN, 1u << 24 } }, 0, 0,
+	{ { ATTR(path_mtu, 0) }, 0, 0, "RTR with path_mtu 0" },
+	{ { ATTR(path_mtu, 6) }, 0, 0, "RTR with path_mtu 6" },
+	{ { ATTR(dest_qp_num, 1u << 24) }, 0, 0,
 	  "RTR with a 25-bit dest QPN" },
-	{ { { IBV_QP_MAX_DEST_RD_ATOMIC, 255 },
-	    { IBV_QP_ACCESS_FLAGS, IBV_ACCESS_REMOTE_READ } },
+	{ { ATTR(max_dest_rd_atomic, 255),
+	    ATTR(qp_access_flags, IBV_ACCESS_REMOTE_READ) },
 	  IBV_QP_ACCESS_FLAGS, 0,
 	  "RTR with max_dest_rd_atomic 255 (and an access change)" },
-	{ { { IBV_QP_MIN_RNR_TIMER, 32 } }, 0, 0,
+	{ { ATTR(min_rnr_timer, 32) }, 0, 0,
 	  "RTR with min_rnr_timer 32" },
-	{ { { IBV_QP_TIMEOUT, 14 } }, IBV_QP_TIMEOUT, 0,
+	{ { ATTR(timeout, 14) }, IBV_QP_TIMEOUT, 0,
 	  "RTR with TIMEOUT (an RTS attribute)" },
-	{ { { 0, 0 } }, 0, IBV_QP_DEST_QPN, "RTR without DEST_QPN (required)" },
-	{ { { IBV_QP_STATE, IBV_QPS_RTS } }, 0, 0, "INIT -> RTS" },
-	{ { { IBV_QP_AV, 2 } }, 0, 0, "RTR with an address on port 2" },
+	{ { { 0 } }, 0, IBV_QP_DEST_QPN, "RTR without DEST_QPN (required)" },
+	{ { ATTR(qp_state, IBV_QPS_RTS) }, 0, 0, "INIT -> RTS" },
+	{ { ATTR(ah_attr.port_num, 2) }, 0, 0, "RTR with an address on port 2" },
 };
 
 static const struct refusal rts_refusals[] = {
-	{ { { IBV_QP_RETRY_CNT, 8 } }, 0, 0, "RTS with retry_cnt 8" },
-	{ { { IBV_QP_RNR_RETRY, 8 } }, 0, 0, "RTS with rnr_retry 8" },
-	{ { { IBV_QP_TIMEOUT, 32 } }, 0, 0, "RTS with timeout 32" },
-	{ { { IBV_QP_MAX_QP_RD_ATOMIC, 255 } }, 0, 0,
+	{ { ATTR(retry_cnt, 8) }, 0, 0, "RTS with retry_cnt 8" },
+	{ { ATTR(rnr_retry, 8) }, 0, 0, "RTS with rnr_retry 8" },
+	{ { ATTR(timeout, 32) }, 0, 0, "RTS with timeout 32" },
+	{ { ATTR(max_rd_atomic, 255) }, 0, 0,
 	  "RTS with max_rd_atomic 255" },
-	{ { { IBV_QP_DEST_QPN, 1 } }, IBV_QP_DEST_QPN, 0,
+	{ { ATTR(dest_qp_num, 1) }, IBV_QP_DEST_QPN, 0,
 	  "RTS with DEST_QPN (not allowed)" },
-	{ { { 0, 0 } }, 0, IBV_QP_SQ_PSN, "RTS without SQ_PSN" },
+	{ { { 0 } }, 0, IBV_QP_SQ_PSN, "RTS without SQ_PSN" },
 };
 
 int main(void)
