@@ -570,21 +570,9 @@ static void test_destroyed_qp_cqes(struct dp_dev *d)
 	dp_buf_free(&buf);
 }
 
-int main(int argc, char **argv)
-{
-	static const struct dp_subtest tests[] = {
-		DP_SUBTEST(bad_lkey_and_flush),
-		DP_SUBTEST(bad_rkey),
-		DP_SUBTEST(short_recv),
-		DP_SUBTEST(rnr),
-		DP_SUBTEST(sq_full),
-		DP_SUBTEST(state_machine),
-		DP_SUBTEST(comp_channel),
-		DP_SUBTEST(cq_overrun),
-		DP_SUBTEST(resize_cq),
-		DP_SUBTEST(destroyed_qp_cqes),
-	};
-
-	return dp_run_subtests(argc, argv, "datapath_errors", tests,
-			       sizeof(tests) / sizeof(tests[0]));
-}
+DP_SUBTEST_MAIN("datapath_errors",
+		DP_SUBTEST(bad_lkey_and_flush), DP_SUBTEST(bad_rkey),
+		DP_SUBTEST(short_recv), DP_SUBTEST(rnr), DP_SUBTEST(sq_full),
+		DP_SUBTEST(state_machine), DP_SUBTEST(comp_channel),
+		DP_SUBTEST(cq_overrun), DP_SUBTEST(resize_cq),
+		DP_SUBTEST(destroyed_qp_cqes))

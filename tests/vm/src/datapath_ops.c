@@ -1308,22 +1308,8 @@ out_cq:
 	CHECK(!ibv_close_xrcd(xrcd), "close xrcd");
 }
 
-int main(int argc, char **argv)
-{
-	static const struct dp_subtest tests[] = {
-		DP_SUBTEST(rc_opcodes),
-		DP_SUBTEST(sge_counts),
-		DP_SUBTEST(inline),
-		DP_SUBTEST(bad_opcodes),
-		DP_SUBTEST(wr_api),
-		DP_SUBTEST(cq_ex),
-		DP_SUBTEST(ud),
-		DP_SUBTEST(ud_wr_api),
-		DP_SUBTEST(uc),
-		DP_SUBTEST(srq),
-		DP_SUBTEST(xrc),
-	};
-
-	return dp_run_subtests(argc, argv, "datapath_ops", tests,
-			       sizeof(tests) / sizeof(tests[0]));
-}
+DP_SUBTEST_MAIN("datapath_ops",
+		DP_SUBTEST(rc_opcodes), DP_SUBTEST(sge_counts),
+		DP_SUBTEST(inline), DP_SUBTEST(bad_opcodes), DP_SUBTEST(wr_api),
+		DP_SUBTEST(cq_ex), DP_SUBTEST(ud), DP_SUBTEST(ud_wr_api),
+		DP_SUBTEST(uc), DP_SUBTEST(srq), DP_SUBTEST(xrc))

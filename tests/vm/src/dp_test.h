@@ -393,4 +393,14 @@ static inline int dp_run_subtests(int argc, char **argv, const char *prog,
 	return check_finish(prog);
 }
 
+/* The main() of a program of DP_SUBTEST()s, run by dp_run_subtests. */
+#define DP_SUBTEST_MAIN(prog, ...)                                             \
+	int main(int argc, char **argv)                                        \
+	{                                                                      \
+		static const struct dp_subtest tests[] = { __VA_ARGS__ };      \
+									       \
+		return dp_run_subtests(argc, argv, prog, tests,                \
+				       sizeof(tests) / sizeof(tests[0]));      \
+	}
+
 #endif
