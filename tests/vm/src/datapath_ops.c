@@ -28,40 +28,38 @@ struct pair {
 static void pair_make(struct dp_dev *d, struct pair *p, enum ibv_qp_type type,
 		      uint32_t sge, uint32_t inline_data, uint64_t send_ops)
 {
+	struct ibv_qp_init_attr ia;
+
 	memset(p, 0, sizeof(*p));
 	p->cqa = ibv_create_cq(d->ctx, 4 * DEPTH, NULL, NULL, 0);
 	p->cqb = ibv_create_cq(d->ctx, 4 * DEPTH, NULL, NULL, 0);
 	if (!p->cqa || !p->cqb)
 		dp_die("ibv_create_cq");
+	ia = (struct ibv_qp_init_attr){
+		.send_cq = p->cqa, .recv_cq = p->cqa,
+		.cap = { .max_send_wr = DEPTH, .max_recv_wr = DEPTH,
+			 .max_send_sge = sge, .max_recv_sge = sge,
+			 .max_inline_data = inline_data },
+		.qp_type = type,
+	};
 	if (send_ops) {
-		struct ibv_qp_init_attr_ex ia = {
-			.send_cq = p->cqa, .recv_cq = p->cqa,
-			.cap = { .max_send_wr = DEPTH, .max_recv_wr = DEPTH,
-				 .max_send_sge = sge, .max_recv_sge = sge,
-				 .max_inline_data = inline_data },
-			.qp_type = type,
+		struct ibv_qp_init_attr_ex iax = {
+			.send_cq = ia.send_cq, .recv_cq = ia.recv_cq,
+			.cap = ia.cap, .qp_type = ia.qp_type,
 			.comp_mask = IBV_QP_INIT_ATTR_PD |
 				     IBV_QP_INIT_ATTR_SEND_OPS_FLAGS,
 			.pd = d->pd,
 			.send_ops_flags = send_ops,
 		};
-		p->a = ibv_create_qp_ex(d->ctx, &ia);
-		if (!p->a)
-			dp_die("ibv_create_qp_ex");
-		p->cap = ia.cap;
+
+		p->a = ibv_create_qp_ex(d->ctx, &iax);
+		ia.cap = iax.cap;
 	} else {
-		struct ibv_qp_init_attr ia = {
-			.send_cq = p->cqa, .recv_cq = p->cqa,
-			.cap = { .max_send_wr = DEPTH, .max_recv_wr = DEPTH,
-				 .max_send_sge = sge, .max_recv_sge = sge,
-				 .max_inline_data = inline_data },
-			.qp_type = type,
-		};
 		p->a = ibv_create_qp(d->pd, &ia);
-		if (!p->a)
-			dp_die("ibv_create_qp");
-		p->cap = ia.cap;
 	}
+	if (!p->a)
+		dp_die(send_ops ? "ibv_create_qp_ex" : "ibv_create_qp");
+	p->cap = ia.cap;
 	p->b = dp_create_qp(d, type, p->cqb, p->cqb, NULL, DEPTH, sge,
 			    inline_data);
 	if (dp_to_init(p->a) || dp_to_init(p->b) ||
