@@ -99,6 +99,24 @@ static int post_one(struct ibv_qp *qp, struct ibv_send_wr *wr)
 }
 
 /*
+ * a's SEND @send_id and b's receive @recv_id both complete successfully;
+ * 0 when the receive did, its CQE then in @wc (unless NULL).
+ */
+static int expect_send_recv(struct pair *p, uint64_t send_id,
+			    uint64_t recv_id, const char *what,
+			    struct ibv_wc *wc)
+{
+	char send_what[64], recv_what[64];
+
+	snprintf(send_what, sizeof(send_what), "%s send", what);
+	snprintf(recv_what, sizeof(recv_what), "%s recv", what);
+	dp_expect(p->cqa, send_id, IBV_WC_SUCCESS, IBV_WC_SEND, send_what,
+		  NULL);
+	return dp_expect(p->cqb, recv_id, IBV_WC_SUCCESS, IBV_WC_RECV,
+			 recv_what, wc);
+}
+
+/*
  * Posts @wr again as an RDMA_WRITE to the start of @dst, where @want's
  * @len bytes must arrive.
  */
@@ -156,10 +174,7 @@ static void test_rc_opcodes(struct dp_dev *d)
 		      &s, len ? 1 : 0, 0, 0);
 		wr.imm_data = htonl(0xabc00000 | i);
 		if (!post_one(p.a, &wr)) {
-			dp_expect(p.cqa, 200 + i, IBV_WC_SUCCESS, IBV_WC_SEND,
-				  "send completion", NULL);
-			if (!dp_expect(p.cqb, 100 + i, IBV_WC_SUCCESS,
-				       IBV_WC_RECV, "recv completion", &wc)) {
+			if (!expect_send_recv(&p, 200 + i, 100 + i, "RC", &wc)) {
 				CHECK(wc.byte_len == len, "recv byte_len %u want %u",
 				      wc.byte_len, len);
 				CHECK(wc.qp_num == p.b->qp_num, "recv qp_num");
@@ -343,10 +358,8 @@ static void test_sge_counts(struct dp_dev *d)
 		if (!post_one(p.a, &wr)) {
 			struct ibv_wc wc;
 
-			dp_expect(p.cqa, 1000 + n, IBV_WC_SUCCESS, IBV_WC_SEND,
-				  "multi-SGE send", NULL);
-			if (!dp_expect(p.cqb, n, IBV_WC_SUCCESS, IBV_WC_RECV,
-				       "multi-SGE recv", &wc))
+			if (!expect_send_recv(&p, 1000 + n, n,
+					      "multi-SGE", &wc))
 				CHECK(wc.byte_len == total, "%u SGEs: byte_len %u want %u",
 				      n, wc.byte_len, total);
 			/* reassemble what the scatter list received */
@@ -463,10 +476,8 @@ static void test_inline(struct dp_dev *d)
 			/* the WQE holds its own copy from here on */
 			memcpy(copy, plain, len);
 			memset(plain, 0xee, len);
-			dp_expect(p.cqa, 70 + i, IBV_WC_SUCCESS, IBV_WC_SEND,
-				  "inline send", NULL);
-			if (!dp_expect(p.cqb, 60 + i, IBV_WC_SUCCESS,
-				       IBV_WC_RECV, "inline recv", &wc))
+			if (!expect_send_recv(&p, 70 + i, 60 + i,
+					      "inline", &wc))
 				CHECK(wc.byte_len == len, "inline byte_len %u want %u",
 				      wc.byte_len, len);
 			CHECK(!memcmp(copy, dst.addr, len),
@@ -695,10 +706,7 @@ static void test_wr_api(struct dp_dev *d)
 	ret = ibv_wr_complete(qpx);
 	CHECK(!ret, "wr_complete after abort: %s", strerror(ret));
 	if (!ret) {
-		dp_expect(p.cqa, 22, IBV_WC_SUCCESS, IBV_WC_SEND,
-			  "send after abort", NULL);
-		dp_expect(p.cqb, 20, IBV_WC_SUCCESS, IBV_WC_RECV,
-			  "recv after abort", NULL);
+		expect_send_recv(&p, 22, 20, "post-abort", NULL);
 		CHECK(!memcmp(dst.addr, "posted!", 8), "after abort got '%.8s'",
 		      (char *)dst.addr);
 	}
@@ -879,10 +887,7 @@ static void test_ud(struct dp_dev *d)
 		wr.wr.ud.remote_qkey = DP_QKEY;
 		if (post_one(p.a, &wr))
 			continue;
-		dp_expect(p.cqa, 20 + i, IBV_WC_SUCCESS, IBV_WC_SEND, "UD send",
-			  NULL);
-		if (dp_expect(p.cqb, 10 + i, IBV_WC_SUCCESS, IBV_WC_RECV,
-			      "UD recv", &wc))
+		if (expect_send_recv(&p, 20 + i, 10 + i, "UD", &wc))
 			continue;
 		CHECK(wc.byte_len == len + grh, "UD byte_len %u want %u",
 		      wc.byte_len, len + grh);
@@ -957,10 +962,7 @@ static void test_ud_wr_api(struct dp_dev *d)
 		ret = ibv_wr_complete(qpx);
 		CHECK(!ret, "wr_complete: %s", strerror(ret));
 		if (!ret) {
-			dp_expect(p.cqa, 2, IBV_WC_SUCCESS, IBV_WC_SEND,
-				  "UD wr send", NULL);
-			if (!dp_expect(p.cqb, 1, IBV_WC_SUCCESS, IBV_WC_RECV,
-				       "UD wr recv", &wc))
+			if (!expect_send_recv(&p, 2, 1, "UD wr", &wc))
 				CHECK(wc.byte_len == 49 &&
 				      !strcmp((char *)dst.addr + 40, "datagram"),
 				      "UD wr data len %u", wc.byte_len);
@@ -1003,10 +1005,7 @@ static void test_uc(struct dp_dev *d)
 	wr.wr_id = 3;
 	wr.opcode = IBV_WR_SEND;
 	if (!post_one(p.a, &wr)) {
-		dp_expect(p.cqa, 3, IBV_WC_SUCCESS, IBV_WC_SEND, "UC send",
-			  NULL);
-		dp_expect(p.cqb, 2, IBV_WC_SUCCESS, IBV_WC_RECV, "UC recv",
-			  NULL);
+		expect_send_recv(&p, 3, 2, "UC", NULL);
 		CHECK(!memcmp(src.addr, (char *)dst.addr + 4096, 3000),
 		      "UC send data");
 	}
