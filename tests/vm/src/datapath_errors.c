@@ -62,6 +62,18 @@ static int post_send(struct ibv_qp *qp, uint64_t id, enum ibv_wr_opcode op,
 	return ibv_post_send(qp, &wr, &bad);
 }
 
+/* @n RDMA writes of @s from a to @raddr with @rkey, wr_ids from @first. */
+static void post_writes(struct ibv_qp *qp, uint64_t first, int n,
+			struct ibv_sge *s, uint64_t raddr, uint32_t rkey)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		CHECK(!post_send(qp, first + i, IBV_WR_RDMA_WRITE, s, raddr,
+				 rkey, 0),
+		      "post_send %d", i);
+}
+
 static int post_recv(struct ibv_qp *qp, uint64_t id, struct ibv_sge *s)
 {
 	struct ibv_recv_wr wr = { .wr_id = id, .sg_list = s,
@@ -216,11 +228,7 @@ static void test_rnr(struct dp_dev *d)
 	dp_fill(p.buf_a.addr, 10, 4);
 	s = dp_sge(&p.buf_a, 0, 10);
 	CHECK(!post_send(p.a, 2, IBV_WR_SEND, &s, 0, 0, 0), "post_send");
-	{
-		struct timespec ts = { 0, 2 * 1000 * 1000 };
-
-		nanosleep(&ts, NULL);	/* let at least one RNR NAK happen */
-	}
+	dp_sleep_ms(2);	/* let at least one RNR NAK happen */
 	r = dp_sge(&p.buf_b, 0, 64);
 	CHECK(!post_recv(p.b, 3, &r), "post_recv");
 	dp_expect(p.cqa, 2, IBV_WC_SUCCESS, IBV_WC_SEND, "send retried after RNR",
@@ -446,7 +454,7 @@ static void test_cq_overrun(struct dp_dev *d)
 	struct ibv_qp *a, *b;
 	struct dp_buf buf;
 	struct ibv_sge s;
-	int i, n, got = 0;
+	int n, got = 0;
 
 	SUBTEST("CQ overrun -> IBV_EVENT_CQ_ERR async event");
 	small = ibv_create_cq(d->ctx, 2, NULL, NULL, 0);
@@ -461,10 +469,7 @@ static void test_cq_overrun(struct dp_dev *d)
 		dp_die("connect");
 	dp_buf_alloc(d, &buf, 4096, DP_ALL_ACCESS);
 	s = dp_sge(&buf, 0, 8);
-	for (i = 0; i < n; i++)
-		CHECK(!post_send(a, i, IBV_WR_RDMA_WRITE, &s,
-				 (uintptr_t)buf.addr + 64, buf.mr->rkey, 0),
-		      "post_send %d", i);
+	post_writes(a, 0, n, &s, (uintptr_t)buf.addr + 64, buf.mr->rkey);
 
 	while (dp_fd_ready(d->ctx->async_fd, DP_TIMEOUT_MS)) {
 		if (ibv_get_async_event(d->ctx, &ev))
@@ -497,18 +502,11 @@ static void test_resize_cq(struct dp_dev *d)
 	SUBTEST("resize CQ with completions pending: none lost, order kept");
 	pair_make(d, &p, 16, NULL);
 	s = dp_sge(&p.buf_a, 0, 8);
-	for (i = 0; i < 10; i++)
-		CHECK(!post_send(p.a, i, IBV_WR_RDMA_WRITE, &s,
-				 (uintptr_t)p.buf_b.addr, p.buf_b.mr->rkey, 0),
-		      "post_send");
+	post_writes(p.a, 0, 10, &s, (uintptr_t)p.buf_b.addr, p.buf_b.mr->rkey);
 	/* take two, leave eight in the ring, then grow it */
 	n = dp_poll(p.cqa, wc, 2, DP_TIMEOUT_MS);
 	CHECK(n == 2 && wc[0].wr_id == 0 && wc[1].wr_id == 1, "first two");
-	{
-		struct timespec ts = { 0, 50 * 1000 * 1000 };
-
-		nanosleep(&ts, NULL);	/* let the rest complete */
-	}
+	dp_sleep_ms(50);	/* let the rest complete */
 	ret = ibv_resize_cq(p.cqa, 256);
 	CHECK(!ret, "ibv_resize_cq: %s", strerror(ret));
 	CHECK(p.cqa->cqe >= 256, "resized cqe %d", p.cqa->cqe);
@@ -519,10 +517,8 @@ static void test_resize_cq(struct dp_dev *d)
 		      "after resize: #%d wr_id %llu status %d", i,
 		      (unsigned long long)wc[i].wr_id, wc[i].status);
 	/* and the resized CQ keeps working, past its old size */
-	for (i = 0; i < 20; i++)
-		CHECK(!post_send(p.a, 100 + i, IBV_WR_RDMA_WRITE, &s,
-				 (uintptr_t)p.buf_b.addr, p.buf_b.mr->rkey, 0),
-		      "post_send");
+	post_writes(p.a, 100, 20, &s, (uintptr_t)p.buf_b.addr,
+		    p.buf_b.mr->rkey);
 	for (i = 0; i < 20; i++)
 		dp_expect(p.cqa, 100 + i, IBV_WC_SUCCESS, IBV_WC_RDMA_WRITE,
 			  "after resize", NULL);
@@ -535,7 +531,7 @@ static void test_destroyed_qp_cqes(struct dp_dev *d)
 	struct ibv_qp *a, *b;
 	struct dp_buf buf;
 	struct ibv_sge s;
-	int i, ret;
+	int ret;
 
 	SUBTEST("destroy: busy CQ refused; a destroyed QP's unpolled CQEs vanish");
 	cq = ibv_create_cq(d->ctx, 64, NULL, NULL, 0);
@@ -552,15 +548,8 @@ static void test_destroyed_qp_cqes(struct dp_dev *d)
 
 	dp_buf_alloc(d, &buf, 4096, DP_ALL_ACCESS);
 	s = dp_sge(&buf, 0, 8);
-	for (i = 0; i < 5; i++)
-		CHECK(!post_send(a, i, IBV_WR_RDMA_WRITE, &s,
-				 (uintptr_t)buf.addr + 128, buf.mr->rkey, 0),
-		      "post_send");
-	{
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-
-		nanosleep(&ts, NULL);
-	}
+	post_writes(a, 0, 5, &s, (uintptr_t)buf.addr + 128, buf.mr->rkey);
+	dp_sleep_ms(100);
 	CHECK(!ibv_destroy_qp(a), "destroy qp with CQEs pending");
 	if (!dp_reference)	/* rxe leaves them; mlx5 cleans the CQ */
 		CHECK(dp_cq_stays_empty(cq, 50),

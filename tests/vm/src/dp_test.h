@@ -63,6 +63,13 @@ static inline int64_t dp_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static inline void dp_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
 static inline void dp_die(const char *what)
 {
 	fprintf(stderr, "FATAL: %s: %s\n", what, strerror(errno));
