@@ -10,3 +10,69 @@ expect_line() {
 res_counts() {
 	rdma resource show "$SMLX_DEV" | sed 's/^[0-9]*: [^:]*: //'
 }
+
+# expect_no_leak BEFORE: the device holds the same kernel objects as it did
+# when res_counts gave BEFORE.
+expect_no_leak() {
+	local after
+	after=$(res_counts)
+	echo "resources before: $1"
+	echo "resources after:  $after"
+	[ "$1" = "$after" ] || fail "kernel objects leaked: '$1' -> '$after'"
+}
+
+# wait_listen PORT: until a server listens on PORT (30 s at most); the
+# first tool started in a fresh guest takes seconds to load its libraries.
+wait_listen() {
+	local _
+	for _ in $(seq 300); do
+		ss -Hltn "sport = :$1" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# zram_swap_on: a small zram swap (in tools/vm-run's guest, when none is
+# on yet) so that MADV_PAGEOUT can reclaim anonymous pages; turned off
+# again when the case exits.  Sets swap_dev, empty when there is none.
+zram_swap_on() {
+	swap_dev=
+	if [ "${VM_RUN:-0}" = 1 ] && ! grep -q / /proc/swaps &&
+		modprobe zram num_devices=1 2>/dev/null &&
+		echo 64M >/sys/block/zram0/disksize &&
+		mkswap /dev/zram0 >/dev/null && swapon /dev/zram0; then
+		swap_dev=/dev/zram0
+	fi
+	trap '[ -z "$swap_dev" ] || swapoff "$swap_dev"' EXIT
+}
+
+# perf TOOL ARGS...: a perftest server in the background, its client to
+# localhost, each run on the next port after $port (set by the case).
+# perftest refuses to report when its CPU-clock sampling is too noisy
+# ("Can't produce a report", common under emulation): that run alone is
+# repeated, up to three times; any other failure fails at once.  With
+# PERF_ALLOW_TIMING_FAILURE=1, a run that only could not be timed returns 2.
+perf() {
+	local tool=$1; shift
+	local srv cli try crc src pid timing_only=0 gid=${SMLX_GID_INDEX:-1}
+	srv=$(mktemp) cli=$(mktemp)
+	for try in 1 2 3; do
+		port=$((port + 1))
+		timeout 240 "$tool" -d "$SMLX_DEV" -x "$gid" -p "$port" "$@" >"$srv" 2>&1 &
+		pid=$!
+		wait_listen "$port" || echo "no server listening on $port"
+		timeout 240 "$tool" -d "$SMLX_DEV" -x "$gid" -p "$port" "$@" localhost >"$cli" 2>&1
+		crc=$?
+		wait $pid
+		src=$?
+		echo "--- $tool $* (server rc $src, client rc $crc, try $try)"
+		cat "$cli"
+		[ $src -eq 0 ] && [ $crc -eq 0 ] && return 0
+		grep -q "Can't produce a report" "$cli" "$srv" || break
+	done
+	cat "$srv"
+	grep -q "Can't produce a report" "$cli" "$srv" && timing_only=1
+	[ "${PERF_ALLOW_TIMING_FAILURE:-0}" = 1 ] && [ $timing_only = 1 ] &&
+		return 2
+	fail "$tool $*"
+}

@@ -4,7 +4,4 @@
 . "$(dirname "$0")/../lib.sh"
 before=$(res_counts)
 "$SMLX_TESTBIN/datapath_ops" || fail "datapath_ops"
-after=$(res_counts)
-echo "resources before: $before"
-echo "resources after:  $after"
-[ "$before" = "$after" ] || fail "kernel objects leaked: '$before' -> '$after'"
+expect_no_leak "$before"

@@ -4,18 +4,6 @@
 . "$(dirname "$0")/../lib.sh"
 gid=${SMLX_GID_INDEX:-1}
 
-# wait_listen PORT: until a server listens on PORT (30 s at most); the
-# first tool started in a fresh guest takes seconds to load its libraries.
-wait_listen() {
-	local i
-	for i in $(seq 300); do
-		ss -Hltn "sport = :$1" | grep -q . && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-
 # pingpong NAME ARGS...: server in the background, client to localhost.
 pingpong() {
 	local tool=$1 port=$2; shift 2

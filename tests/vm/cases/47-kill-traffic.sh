@@ -14,15 +14,6 @@ gid=${SMLX_GID_INDEX:-1}
 rounds=${KILL_ROUNDS:-20}	# 5 pairs per round
 survivor_limit=30		# seconds a survivor may take to give up
 
-wait_listen() {
-	local i
-	for i in $(seq 300); do
-		ss -Hltn "sport = :$1" | grep -q . && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # wait_connected PORT PID...: until the pair's control connection is up
 # (60 s at most); fails at once when one of the PIDs is gone.
 wait_connected() {
@@ -144,8 +135,5 @@ fi
 
 # every process is gone: the device must hold nothing of theirs
 sleep 1
-after=$(res_counts)
-echo "resources before: $before"
-echo "resources after:  $after"
-[ "$before" = "$after" ] || fail "kernel objects leaked: '$before' -> '$after'"
+expect_no_leak "$before"
 echo "kill -9: all $n survivors gave up on their own, nothing leaked"

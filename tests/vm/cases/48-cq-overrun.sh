@@ -3,7 +3,4 @@
 . "$(dirname "$0")/../lib.sh"
 before=$(res_counts)
 "$SMLX_TESTBIN/datapath_cq_overrun" || fail "datapath_cq_overrun"
-after=$(res_counts)
-echo "resources before: $before"
-echo "resources after:  $after"
-[ "$before" = "$after" ] || fail "kernel objects leaked: '$before' -> '$after'"
+expect_no_leak "$before"

@@ -5,15 +5,7 @@
 # makes MADV_PAGEOUT able to reclaim the registered anonymous pages.
 . "$(dirname "$0")/../lib.sh"
 
-swap_dev=
-if [ "${VM_RUN:-0}" = 1 ] && ! grep -q / /proc/swaps &&
-	modprobe zram num_devices=1 2>/dev/null &&
-	echo 64M >/sys/block/zram0/disksize &&
-	mkswap /dev/zram0 >/dev/null && swapon /dev/zram0; then
-	swap_dev=/dev/zram0
-fi
-cleanup() { [ -z "$swap_dev" ] || swapoff "$swap_dev"; }
-trap cleanup EXIT
+zram_swap_on
 [ -n "$swap_dev" ] || echo "no zram swap: MADV_PAGEOUT is checked without reclaim"
 
 before=$(rdma statistic show link "$SMLX_DEV/1")

@@ -8,7 +8,4 @@ before=$(res_counts)
 "$SMLX_TESTBIN/odp_errors" || fail "odp_errors"
 "$SMLX_TESTBIN/odp_errors" exit 20 || fail "odp_errors exit"
 sleep 1
-after=$(res_counts)
-echo "resources before: $before"
-echo "resources after:  $after"
-[ "$before" = "$after" ] || fail "kernel objects leaked: '$before' -> '$after'"
+expect_no_leak "$before"

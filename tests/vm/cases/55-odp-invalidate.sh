@@ -6,15 +6,7 @@
 # nothing to move.
 . "$(dirname "$0")/../lib.sh"
 
-swap_dev=
-if [ "${VM_RUN:-0}" = 1 ] && ! grep -q / /proc/swaps &&
-	modprobe zram num_devices=1 2>/dev/null &&
-	echo 64M >/sys/block/zram0/disksize &&
-	mkswap /dev/zram0 >/dev/null && swapon /dev/zram0; then
-	swap_dev=/dev/zram0
-fi
-cleanup() { [ -z "$swap_dev" ] || swapoff "$swap_dev"; }
-trap cleanup EXIT
+zram_swap_on
 echo "THP: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)"
 nodes=$(ls -d /sys/devices/system/node/node* | wc -l)
 echo "NUMA nodes: $nodes"

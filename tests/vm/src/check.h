@@ -32,6 +32,19 @@ extern int check_failures;
 
 #define SUBTEST(name) printf("-- %s\n", name)
 
+/* Whether @name is to run: named on the command line, or nothing named. */
+static inline int check_selected(int argc, char **argv, const char *name)
+{
+	int i;
+
+	if (argc < 2)
+		return 1;
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return 1;
+	return 0;
+}
+
 static inline int check_finish(const char *prog)
 {
 	if (check_failures) {

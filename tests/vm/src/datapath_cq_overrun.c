@@ -34,16 +34,6 @@ static int wait_cq_err(struct dp_dev *d, struct ibv_cq *cq, int *others)
 	return got;
 }
 
-static enum ibv_qp_state qp_state(struct ibv_qp *qp)
-{
-	struct ibv_qp_init_attr ia;
-	struct ibv_qp_attr a;
-
-	if (ibv_query_qp(qp, &a, IBV_QP_STATE, &ia))
-		return (enum ibv_qp_state)-1;
-	return a.qp_state;
-}
-
 static void overrun(struct dp_dev *d, int want_cqe)
 {
 	struct ibv_cq *small, *rcq_a, *cq_b;
@@ -118,11 +108,11 @@ static void overrun(struct dp_dev *d, int want_cqe)
 
 	/* the QP that could not complete goes to the error state */
 	deadline = dp_now_ms() + DP_TIMEOUT_MS;
-	while (!(state_ok = qp_state(a) == IBV_QPS_ERR) &&
+	while (!(state_ok = dp_qp_state(a) == IBV_QPS_ERR) &&
 	       dp_now_ms() < deadline)
 		;
 	CHECK(state_ok, "QP of the overrun CQ in state %d, want ERR",
-	      qp_state(a));
+	      dp_qp_state(a));
 
 	/* what the CQ did hold is intact and in order; nothing after it */
 	got = dp_poll(small, wc, cqe, DP_TIMEOUT_MS);
@@ -159,7 +149,8 @@ static void overrun(struct dp_dev *d, int want_cqe)
 
 	/* the peer saw nothing wrong: no completion, still RTS */
 	CHECK(dp_cq_stays_empty(cq_b, 50), "the peer got a completion");
-	CHECK(qp_state(b) == IBV_QPS_RTS, "peer QP in state %d", qp_state(b));
+	CHECK(dp_qp_state(b) == IBV_QPS_RTS, "peer QP in state %d",
+	      dp_qp_state(b));
 
 	CHECK(!ibv_destroy_qp(a) && !ibv_destroy_qp(b), "destroy qps");
 	CHECK(!ibv_destroy_cq(small), "destroy the dead CQ: %s",

@@ -62,22 +62,24 @@ static int post_send(struct ibv_qp *qp, uint64_t id, enum ibv_wr_opcode op,
 	return ibv_post_send(qp, &wr, &bad);
 }
 
+/* @n RDMA writes of @s from a to @raddr with @rkey, wr_ids from @first. */
+static void post_writes(struct ibv_qp *qp, uint64_t first, int n,
+			struct ibv_sge *s, uint64_t raddr, uint32_t rkey)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		CHECK(!post_send(qp, first + i, IBV_WR_RDMA_WRITE, s, raddr,
+				 rkey, 0),
+		      "post_send %d", i);
+}
+
 static int post_recv(struct ibv_qp *qp, uint64_t id, struct ibv_sge *s)
 {
 	struct ibv_recv_wr wr = { .wr_id = id, .sg_list = s,
 				  .num_sge = s ? 1 : 0 }, *bad = NULL;
 
 	return ibv_post_recv(qp, &wr, &bad);
-}
-
-static enum ibv_qp_state qp_state(struct ibv_qp *qp)
-{
-	struct ibv_qp_init_attr ia;
-	struct ibv_qp_attr a;
-
-	if (ibv_query_qp(qp, &a, IBV_QP_STATE, &ia))
-		return (enum ibv_qp_state)-1;
-	return a.qp_state;
 }
 
 /* An invalid key that is not one of ours: flip every index bit. */
@@ -101,8 +103,8 @@ static void test_bad_lkey_and_flush(struct dp_dev *d)
 	CHECK(!post_send(p.a, 10, IBV_WR_SEND, &s, 0, 0, 0), "post_send");
 	dp_expect(p.cqa, 10, IBV_WC_LOC_PROT_ERR, -1, "send with bad lkey",
 		  NULL);
-	CHECK(qp_state(p.a) == IBV_QPS_ERR, "requester state %d after error",
-	      qp_state(p.a));
+	CHECK(dp_qp_state(p.a) == IBV_QPS_ERR, "requester state %d after error",
+	      dp_qp_state(p.a));
 
 	/* posting in ERR is allowed, and completes flushed */
 	s = dp_sge(&p.buf_a, 0, 100);
@@ -131,57 +133,56 @@ static void test_bad_lkey_and_flush(struct dp_dev *d)
 	pair_destroy(&p);
 }
 
-static void test_bad_rkey(struct dp_dev *d)
+enum rkey_fault { RKEY_INVALID, RKEY_NO_REMOTE_WRITE, RKEY_PAST_END };
+
+/* On a fresh pair, a's 64-byte @op with @fault ends in REM_ACCESS_ERR. */
+static void expect_rem_access_err(struct dp_dev *d, uint64_t id,
+				  enum ibv_wr_opcode op, enum rkey_fault fault,
+				  const char *what)
 {
+	struct dp_buf ro = { 0 };
 	struct ibv_sge s;
 	struct pair p;
-
-	SUBTEST("bad rkey -> REM_ACCESS_ERR (write and read); rkey without remote write access");
-	pair_make(d, &p, 64, NULL);
-	s = dp_sge(&p.buf_a, 0, 64);
-	CHECK(!post_send(p.a, 1, IBV_WR_RDMA_WRITE, &s,
-			 (uintptr_t)p.buf_b.addr, bad_key(p.buf_b.mr->rkey), 0),
-	      "post_send");
-	dp_expect(p.cqa, 1, IBV_WC_REM_ACCESS_ERR, -1, "write with bad rkey",
-		  NULL);
-	pair_destroy(&p);
+	uint64_t raddr;
+	uint32_t rkey;
 
 	pair_make(d, &p, 64, NULL);
-	s = dp_sge(&p.buf_a, 0, 64);
-	CHECK(!post_send(p.a, 2, IBV_WR_RDMA_READ, &s,
-			 (uintptr_t)p.buf_b.addr, bad_key(p.buf_b.mr->rkey), 0),
-	      "post_send");
-	dp_expect(p.cqa, 2, IBV_WC_REM_ACCESS_ERR, -1, "read with bad rkey",
-		  NULL);
-	pair_destroy(&p);
-
-	/* a valid rkey, but the region only allows local access */
-	pair_make(d, &p, 64, NULL);
-	{
-		struct dp_buf ro;
-
+	raddr = (uintptr_t)p.buf_b.addr;
+	rkey = p.buf_b.mr->rkey;
+	switch (fault) {
+	case RKEY_INVALID:
+		rkey = bad_key(rkey);
+		break;
+	case RKEY_NO_REMOTE_WRITE:
+		/* a valid rkey, but the region only allows remote reads */
 		dp_buf_alloc(d, &ro, 4096, IBV_ACCESS_LOCAL_WRITE |
 				   IBV_ACCESS_REMOTE_READ);
-		s = dp_sge(&p.buf_a, 0, 64);
-		CHECK(!post_send(p.a, 3, IBV_WR_RDMA_WRITE, &s,
-				 (uintptr_t)ro.addr, ro.mr->rkey, 0),
-		      "post_send");
-		dp_expect(p.cqa, 3, IBV_WC_REM_ACCESS_ERR, -1,
-			  "write to a read-only region", NULL);
-		dp_buf_free(&ro);
+		raddr = (uintptr_t)ro.addr;
+		rkey = ro.mr->rkey;
+		break;
+	case RKEY_PAST_END:
+		raddr += p.buf_b.len - 32;
+		break;
 	}
-	pair_destroy(&p);
-
-	/* out of the region's bounds */
-	pair_make(d, &p, 64, NULL);
 	s = dp_sge(&p.buf_a, 0, 64);
-	CHECK(!post_send(p.a, 4, IBV_WR_RDMA_WRITE, &s,
-			 (uintptr_t)p.buf_b.addr + p.buf_b.len - 32,
-			 p.buf_b.mr->rkey, 0),
-	      "post_send");
-	dp_expect(p.cqa, 4, IBV_WC_REM_ACCESS_ERR, -1,
-		  "write past the end of the region", NULL);
+	CHECK(!post_send(p.a, id, op, &s, raddr, rkey, 0), "post_send");
+	dp_expect(p.cqa, id, IBV_WC_REM_ACCESS_ERR, -1, what, NULL);
+	if (fault == RKEY_NO_REMOTE_WRITE)
+		dp_buf_free(&ro);
 	pair_destroy(&p);
+}
+
+static void test_bad_rkey(struct dp_dev *d)
+{
+	SUBTEST("bad rkey -> REM_ACCESS_ERR (write and read); rkey without remote write access");
+	expect_rem_access_err(d, 1, IBV_WR_RDMA_WRITE, RKEY_INVALID,
+			      "write with bad rkey");
+	expect_rem_access_err(d, 2, IBV_WR_RDMA_READ, RKEY_INVALID,
+			      "read with bad rkey");
+	expect_rem_access_err(d, 3, IBV_WR_RDMA_WRITE, RKEY_NO_REMOTE_WRITE,
+			      "write to a read-only region");
+	expect_rem_access_err(d, 4, IBV_WR_RDMA_WRITE, RKEY_PAST_END,
+			      "write past the end of the region");
 }
 
 static void test_short_recv(struct dp_dev *d)
@@ -227,11 +228,7 @@ static void test_rnr(struct dp_dev *d)
 	dp_fill(p.buf_a.addr, 10, 4);
 	s = dp_sge(&p.buf_a, 0, 10);
 	CHECK(!post_send(p.a, 2, IBV_WR_SEND, &s, 0, 0, 0), "post_send");
-	{
-		struct timespec ts = { 0, 2 * 1000 * 1000 };
-
-		nanosleep(&ts, NULL);	/* let at least one RNR NAK happen */
-	}
+	dp_sleep_ms(2);	/* let at least one RNR NAK happen */
 	r = dp_sge(&p.buf_b, 0, 64);
 	CHECK(!post_recv(p.b, 3, &r), "post_recv");
 	dp_expect(p.cqa, 2, IBV_WC_SUCCESS, IBV_WC_SEND, "send retried after RNR",
@@ -303,7 +300,8 @@ static void test_state_machine(struct dp_dev *d)
 	qp = dp_create_qp(d, IBV_QPT_RC, cq, cq, NULL, 8, 1, 0);
 	dp_buf_alloc(d, &buf, 4096, DP_ALL_ACCESS);
 	s = dp_sge(&buf, 0, 8);
-	CHECK(qp_state(qp) == IBV_QPS_RESET, "new QP state %d", qp_state(qp));
+	CHECK(dp_qp_state(qp) == IBV_QPS_RESET, "new QP state %d",
+	      dp_qp_state(qp));
 
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RTS;
@@ -319,8 +317,8 @@ static void test_state_machine(struct dp_dev *d)
 	a.qp_state = IBV_QPS_INIT;
 	ret = ibv_modify_qp(qp, &a, IBV_QP_STATE);
 	CHECK_ERRNO(ret, EINVAL, "RESET -> INIT without port/pkey/access");
-	CHECK(qp_state(qp) == IBV_QPS_RESET, "state after refused changes %d",
-	      qp_state(qp));
+	CHECK(dp_qp_state(qp) == IBV_QPS_RESET,
+	      "state after refused changes %d", dp_qp_state(qp));
 
 	ret = post_send(qp, 1, IBV_WR_SEND, &s, 0, 0, 0);
 	if (!dp_reference)
@@ -330,7 +328,7 @@ static void test_state_machine(struct dp_dev *d)
 		CHECK_ERRNO(ret, EINVAL, "post_recv in RESET");
 
 	CHECK(!dp_to_init(qp), "RESET -> INIT");
-	CHECK(qp_state(qp) == IBV_QPS_INIT, "state %d", qp_state(qp));
+	CHECK(dp_qp_state(qp) == IBV_QPS_INIT, "state %d", dp_qp_state(qp));
 	ret = post_send(qp, 3, IBV_WR_SEND, &s, 0, 0, 0);
 	CHECK_ERRNO(ret, EINVAL, "post_send in INIT");
 	CHECK(!post_recv(qp, 4, &s), "post_recv in INIT");
@@ -342,7 +340,7 @@ static void test_state_machine(struct dp_dev *d)
 	a.qp_state = IBV_QPS_RTR;
 	ret = ibv_modify_qp(qp, &a, IBV_QP_STATE);
 	CHECK_ERRNO(ret, EINVAL, "INIT -> RTR without its attributes");
-	CHECK(qp_state(qp) == IBV_QPS_INIT, "state %d", qp_state(qp));
+	CHECK(dp_qp_state(qp) == IBV_QPS_INIT, "state %d", dp_qp_state(qp));
 
 	/* back to RESET drops the posted receive without a completion */
 	a.qp_state = IBV_QPS_RESET;
@@ -351,7 +349,7 @@ static void test_state_machine(struct dp_dev *d)
 	CHECK(!dp_to_init(qp), "RESET -> INIT again");
 	a.qp_state = IBV_QPS_ERR;
 	CHECK(!ibv_modify_qp(qp, &a, IBV_QP_STATE), "INIT -> ERR");
-	CHECK(qp_state(qp) == IBV_QPS_ERR, "state %d", qp_state(qp));
+	CHECK(dp_qp_state(qp) == IBV_QPS_ERR, "state %d", dp_qp_state(qp));
 	a.qp_state = IBV_QPS_RTS;
 	ret = ibv_modify_qp(qp, &a, IBV_QP_STATE);
 	CHECK_ERRNO(ret, EINVAL, "ERR -> RTS");
@@ -456,7 +454,7 @@ static void test_cq_overrun(struct dp_dev *d)
 	struct ibv_qp *a, *b;
 	struct dp_buf buf;
 	struct ibv_sge s;
-	int i, n, got = 0;
+	int n, got = 0;
 
 	SUBTEST("CQ overrun -> IBV_EVENT_CQ_ERR async event");
 	small = ibv_create_cq(d->ctx, 2, NULL, NULL, 0);
@@ -471,10 +469,7 @@ static void test_cq_overrun(struct dp_dev *d)
 		dp_die("connect");
 	dp_buf_alloc(d, &buf, 4096, DP_ALL_ACCESS);
 	s = dp_sge(&buf, 0, 8);
-	for (i = 0; i < n; i++)
-		CHECK(!post_send(a, i, IBV_WR_RDMA_WRITE, &s,
-				 (uintptr_t)buf.addr + 64, buf.mr->rkey, 0),
-		      "post_send %d", i);
+	post_writes(a, 0, n, &s, (uintptr_t)buf.addr + 64, buf.mr->rkey);
 
 	while (dp_fd_ready(d->ctx->async_fd, DP_TIMEOUT_MS)) {
 		if (ibv_get_async_event(d->ctx, &ev))
@@ -507,18 +502,11 @@ static void test_resize_cq(struct dp_dev *d)
 	SUBTEST("resize CQ with completions pending: none lost, order kept");
 	pair_make(d, &p, 16, NULL);
 	s = dp_sge(&p.buf_a, 0, 8);
-	for (i = 0; i < 10; i++)
-		CHECK(!post_send(p.a, i, IBV_WR_RDMA_WRITE, &s,
-				 (uintptr_t)p.buf_b.addr, p.buf_b.mr->rkey, 0),
-		      "post_send");
+	post_writes(p.a, 0, 10, &s, (uintptr_t)p.buf_b.addr, p.buf_b.mr->rkey);
 	/* take two, leave eight in the ring, then grow it */
 	n = dp_poll(p.cqa, wc, 2, DP_TIMEOUT_MS);
 	CHECK(n == 2 && wc[0].wr_id == 0 && wc[1].wr_id == 1, "first two");
-	{
-		struct timespec ts = { 0, 50 * 1000 * 1000 };
-
-		nanosleep(&ts, NULL);	/* let the rest complete */
-	}
+	dp_sleep_ms(50);	/* let the rest complete */
 	ret = ibv_resize_cq(p.cqa, 256);
 	CHECK(!ret, "ibv_resize_cq: %s", strerror(ret));
 	CHECK(p.cqa->cqe >= 256, "resized cqe %d", p.cqa->cqe);
@@ -529,10 +517,8 @@ static void test_resize_cq(struct dp_dev *d)
 		      "after resize: #%d wr_id %llu status %d", i,
 		      (unsigned long long)wc[i].wr_id, wc[i].status);
 	/* and the resized CQ keeps working, past its old size */
-	for (i = 0; i < 20; i++)
-		CHECK(!post_send(p.a, 100 + i, IBV_WR_RDMA_WRITE, &s,
-				 (uintptr_t)p.buf_b.addr, p.buf_b.mr->rkey, 0),
-		      "post_send");
+	post_writes(p.a, 100, 20, &s, (uintptr_t)p.buf_b.addr,
+		    p.buf_b.mr->rkey);
 	for (i = 0; i < 20; i++)
 		dp_expect(p.cqa, 100 + i, IBV_WC_SUCCESS, IBV_WC_RDMA_WRITE,
 			  "after resize", NULL);
@@ -545,7 +531,7 @@ static void test_destroyed_qp_cqes(struct dp_dev *d)
 	struct ibv_qp *a, *b;
 	struct dp_buf buf;
 	struct ibv_sge s;
-	int i, ret;
+	int ret;
 
 	SUBTEST("destroy: busy CQ refused; a destroyed QP's unpolled CQEs vanish");
 	cq = ibv_create_cq(d->ctx, 64, NULL, NULL, 0);
@@ -562,15 +548,8 @@ static void test_destroyed_qp_cqes(struct dp_dev *d)
 
 	dp_buf_alloc(d, &buf, 4096, DP_ALL_ACCESS);
 	s = dp_sge(&buf, 0, 8);
-	for (i = 0; i < 5; i++)
-		CHECK(!post_send(a, i, IBV_WR_RDMA_WRITE, &s,
-				 (uintptr_t)buf.addr + 128, buf.mr->rkey, 0),
-		      "post_send");
-	{
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-
-		nanosleep(&ts, NULL);
-	}
+	post_writes(a, 0, 5, &s, (uintptr_t)buf.addr + 128, buf.mr->rkey);
+	dp_sleep_ms(100);
 	CHECK(!ibv_destroy_qp(a), "destroy qp with CQEs pending");
 	if (!dp_reference)	/* rxe leaves them; mlx5 cleans the CQ */
 		CHECK(dp_cq_stays_empty(cq, 50),
@@ -580,27 +559,9 @@ static void test_destroyed_qp_cqes(struct dp_dev *d)
 	dp_buf_free(&buf);
 }
 
-int main(int argc, char **argv)
-{
-	const char *only = argc > 1 ? argv[1] : NULL;
-	struct dp_dev d;
-
-	dp_open(&d);
-#define RUN(name)                                                              \
-	do {                                                                   \
-		if (!only || !strcmp(only, #name))                             \
-			test_##name(&d);                                       \
-	} while (0)
-	RUN(bad_lkey_and_flush);
-	RUN(bad_rkey);
-	RUN(short_recv);
-	RUN(rnr);
-	RUN(sq_full);
-	RUN(state_machine);
-	RUN(comp_channel);
-	RUN(cq_overrun);
-	RUN(resize_cq);
-	RUN(destroyed_qp_cqes);
-	dp_close(&d);
-	return check_finish("datapath_errors");
-}
+DP_SUBTEST_MAIN("datapath_errors",
+		DP_SUBTEST(bad_lkey_and_flush), DP_SUBTEST(bad_rkey),
+		DP_SUBTEST(short_recv), DP_SUBTEST(rnr), DP_SUBTEST(sq_full),
+		DP_SUBTEST(state_machine), DP_SUBTEST(comp_channel),
+		DP_SUBTEST(cq_overrun), DP_SUBTEST(resize_cq),
+		DP_SUBTEST(destroyed_qp_cqes))

@@ -28,40 +28,38 @@ struct pair {
 static void pair_make(struct dp_dev *d, struct pair *p, enum ibv_qp_type type,
 		      uint32_t sge, uint32_t inline_data, uint64_t send_ops)
 {
+	struct ibv_qp_init_attr ia;
+
 	memset(p, 0, sizeof(*p));
 	p->cqa = ibv_create_cq(d->ctx, 4 * DEPTH, NULL, NULL, 0);
 	p->cqb = ibv_create_cq(d->ctx, 4 * DEPTH, NULL, NULL, 0);
 	if (!p->cqa || !p->cqb)
 		dp_die("ibv_create_cq");
+	ia = (struct ibv_qp_init_attr){
+		.send_cq = p->cqa, .recv_cq = p->cqa,
+		.cap = { .max_send_wr = DEPTH, .max_recv_wr = DEPTH,
+			 .max_send_sge = sge, .max_recv_sge = sge,
+			 .max_inline_data = inline_data },
+		.qp_type = type,
+	};
 	if (send_ops) {
-		struct ibv_qp_init_attr_ex ia = {
-			.send_cq = p->cqa, .recv_cq = p->cqa,
-			.cap = { .max_send_wr = DEPTH, .max_recv_wr = DEPTH,
-				 .max_send_sge = sge, .max_recv_sge = sge,
-				 .max_inline_data = inline_data },
-			.qp_type = type,
+		struct ibv_qp_init_attr_ex iax = {
+			.send_cq = ia.send_cq, .recv_cq = ia.recv_cq,
+			.cap = ia.cap, .qp_type = ia.qp_type,
 			.comp_mask = IBV_QP_INIT_ATTR_PD |
 				     IBV_QP_INIT_ATTR_SEND_OPS_FLAGS,
 			.pd = d->pd,
 			.send_ops_flags = send_ops,
 		};
-		p->a = ibv_create_qp_ex(d->ctx, &ia);
-		if (!p->a)
-			dp_die("ibv_create_qp_ex");
-		p->cap = ia.cap;
+
+		p->a = ibv_create_qp_ex(d->ctx, &iax);
+		ia.cap = iax.cap;
 	} else {
-		struct ibv_qp_init_attr ia = {
-			.send_cq = p->cqa, .recv_cq = p->cqa,
-			.cap = { .max_send_wr = DEPTH, .max_recv_wr = DEPTH,
-				 .max_send_sge = sge, .max_recv_sge = sge,
-				 .max_inline_data = inline_data },
-			.qp_type = type,
-		};
 		p->a = ibv_create_qp(d->pd, &ia);
-		if (!p->a)
-			dp_die("ibv_create_qp");
-		p->cap = ia.cap;
 	}
+	if (!p->a)
+		dp_die(send_ops ? "ibv_create_qp_ex" : "ibv_create_qp");
+	p->cap = ia.cap;
 	p->b = dp_create_qp(d, type, p->cqb, p->cqb, NULL, DEPTH, sge,
 			    inline_data);
 	if (dp_to_init(p->a) || dp_to_init(p->b) ||
@@ -100,6 +98,44 @@ static int post_one(struct ibv_qp *qp, struct ibv_send_wr *wr)
 	return ret;
 }
 
+/*
+ * a's SEND @send_id and b's receive @recv_id both complete successfully;
+ * 0 when the receive did, its CQE then in @wc (unless NULL).
+ */
+static int expect_send_recv(struct pair *p, uint64_t send_id,
+			    uint64_t recv_id, const char *what,
+			    struct ibv_wc *wc)
+{
+	char send_what[64], recv_what[64];
+
+	snprintf(send_what, sizeof(send_what), "%s send", what);
+	snprintf(recv_what, sizeof(recv_what), "%s recv", what);
+	dp_expect(p->cqa, send_id, IBV_WC_SUCCESS, IBV_WC_SEND, send_what,
+		  NULL);
+	return dp_expect(p->cqb, recv_id, IBV_WC_SUCCESS, IBV_WC_RECV,
+			 recv_what, wc);
+}
+
+/*
+ * Posts @wr again as an RDMA_WRITE to the start of @dst, where @want's
+ * @len bytes must arrive.
+ */
+static void write_again(struct pair *p, struct ibv_send_wr *wr,
+			uint64_t wr_id, struct dp_buf *dst, const void *want,
+			uint32_t len, const char *what)
+{
+	wr->wr_id = wr_id;
+	wr->opcode = IBV_WR_RDMA_WRITE;
+	wr->wr.rdma.remote_addr = (uintptr_t)dst->addr;
+	wr->wr.rdma.rkey = dst->mr->rkey;
+	if (!post_one(p->a, wr)) {
+		dp_expect(p->cqa, wr_id, IBV_WC_SUCCESS, IBV_WC_RDMA_WRITE,
+			  what, NULL);
+		CHECK(!memcmp(want, dst->addr, len),
+		      "%s of %u bytes: data differs", what, len);
+	}
+}
+
 /* Errno our provider must give (mlx5's), or any error for the reference. */
 static void check_post_error(int ret, int want, const char *what)
 {
@@ -134,17 +170,11 @@ static void test_rc_opcodes(struct dp_dev *d)
 		dp_fill(src.addr, len, 10 + i);
 		memset(dst.addr, 0, len + 1);
 		CHECK(!post_recv(p.b, 100 + i, &r, 1), "post_recv");
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = 200 + i;
-		wr.sg_list = &s;
-		wr.num_sge = len ? 1 : 0;
-		wr.opcode = imm ? IBV_WR_SEND_WITH_IMM : IBV_WR_SEND;
+		dp_wr(&wr, 200 + i, imm ? IBV_WR_SEND_WITH_IMM : IBV_WR_SEND,
+		      &s, len ? 1 : 0, 0, 0);
 		wr.imm_data = htonl(0xabc00000 | i);
 		if (!post_one(p.a, &wr)) {
-			dp_expect(p.cqa, 200 + i, IBV_WC_SUCCESS, IBV_WC_SEND,
-				  "send completion", NULL);
-			if (!dp_expect(p.cqb, 100 + i, IBV_WC_SUCCESS,
-				       IBV_WC_RECV, "recv completion", &wc)) {
+			if (!expect_send_recv(&p, 200 + i, 100 + i, "RC", &wc)) {
 				CHECK(wc.byte_len == len, "recv byte_len %u want %u",
 				      wc.byte_len, len);
 				CHECK(wc.qp_num == p.b->qp_num, "recv qp_num");
@@ -165,13 +195,8 @@ static void test_rc_opcodes(struct dp_dev *d)
 		/* RDMA_WRITE: no receive consumed at the target */
 		dp_fill(src.addr, len, 20 + i);
 		memset(dst.addr, 0, len + 1);
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = 300 + i;
-		wr.sg_list = &s;
-		wr.num_sge = 1;
-		wr.opcode = IBV_WR_RDMA_WRITE;
-		wr.wr.rdma.remote_addr = (uintptr_t)dst.addr;
-		wr.wr.rdma.rkey = dst.mr->rkey;
+		dp_wr(&wr, 300 + i, IBV_WR_RDMA_WRITE, &s, 1,
+		      (uintptr_t)dst.addr, dst.mr->rkey);
 		if (!post_one(p.a, &wr)) {
 			dp_expect(p.cqa, 300 + i, IBV_WC_SUCCESS,
 				  IBV_WC_RDMA_WRITE, "write completion", NULL);
@@ -209,13 +234,8 @@ static void test_rc_opcodes(struct dp_dev *d)
 		/* RDMA_READ: b's buffer into a's */
 		dp_fill(dst.addr, len, 40 + i);
 		memset(src.addr, 0, len + 1);
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = 600 + i;
-		wr.sg_list = &s;
-		wr.num_sge = 1;
-		wr.opcode = IBV_WR_RDMA_READ;
-		wr.wr.rdma.remote_addr = (uintptr_t)dst.addr;
-		wr.wr.rdma.rkey = dst.mr->rkey;
+		dp_wr(&wr, 600 + i, IBV_WR_RDMA_READ, &s, 1,
+		      (uintptr_t)dst.addr, dst.mr->rkey);
 		if (!post_one(p.a, &wr)) {
 			if (!dp_expect(p.cqa, 600 + i, IBV_WC_SUCCESS,
 				       IBV_WC_RDMA_READ, "read completion", &wc))
@@ -228,58 +248,54 @@ static void test_rc_opcodes(struct dp_dev *d)
 		}
 	}
 
-	/* Atomics: the old remote value lands in the local 8 bytes. */
+	/*
+	 * Atomics: the old remote value lands in the local 8 bytes.  The
+	 * second compare no longer matches and must leave the remote as is.
+	 */
 	{
+		static const struct {
+			uint64_t wr_id;
+			enum ibv_wr_opcode opcode;
+			uint64_t compare_add, swap;
+			enum ibv_wc_opcode wc_opcode;
+			const char *what;
+			uint64_t old, result;	/* local and remote after it */
+		} steps[] = {
+			{ 700, IBV_WR_ATOMIC_CMP_AND_SWP, 0x1111222233334444ULL,
+			  0x5555666677778888ULL, IBV_WC_COMP_SWAP,
+			  "cmp_swp (match)", 0x1111222233334444ULL,
+			  0x5555666677778888ULL },
+			{ 701, IBV_WR_ATOMIC_CMP_AND_SWP, 0x1111222233334444ULL,
+			  0x9999ULL, IBV_WC_COMP_SWAP, "cmp_swp (mismatch)",
+			  0x5555666677778888ULL, 0x5555666677778888ULL },
+			{ 702, IBV_WR_ATOMIC_FETCH_AND_ADD, 0x10, 0,
+			  IBV_WC_FETCH_ADD, "fetch_add", 0x5555666677778888ULL,
+			  0x5555666677778898ULL },
+		};
 		uint64_t *remote = at_remote.addr, *local = at_local.addr;
 		struct ibv_sge s = dp_sge(&at_local, 0, 8);
 		struct ibv_send_wr wr;
 
 		*remote = 0x1111222233334444ULL;
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = 700;
-		wr.sg_list = &s;
-		wr.num_sge = 1;
-		wr.opcode = IBV_WR_ATOMIC_CMP_AND_SWP;
-		wr.wr.atomic.remote_addr = (uintptr_t)remote;
-		wr.wr.atomic.rkey = at_remote.mr->rkey;
-		wr.wr.atomic.compare_add = 0x1111222233334444ULL;
-		wr.wr.atomic.swap = 0x5555666677778888ULL;
-		if (!post_one(p.a, &wr)) {
-			if (!dp_expect(p.cqa, 700, IBV_WC_SUCCESS,
-				       IBV_WC_COMP_SWAP, "cmp_swp (match)", &wc))
-				CHECK(wc.byte_len == 8, "cmp_swp byte_len %u",
-				      wc.byte_len);
-			CHECK(*local == 0x1111222233334444ULL,
-			      "cmp_swp old value %#llx",
-			      (unsigned long long)*local);
-			CHECK(*remote == 0x5555666677778888ULL,
-			      "cmp_swp did not swap: %#llx",
-			      (unsigned long long)*remote);
-		}
-		wr.wr_id = 701;	/* compare no longer matches */
-		wr.wr.atomic.swap = 0x9999ULL;
-		if (!post_one(p.a, &wr)) {
-			dp_expect(p.cqa, 701, IBV_WC_SUCCESS, IBV_WC_COMP_SWAP,
-				  "cmp_swp (mismatch)", NULL);
-			CHECK(*local == 0x5555666677778888ULL,
-			      "cmp_swp old value %#llx",
-			      (unsigned long long)*local);
-			CHECK(*remote == 0x5555666677778888ULL,
-			      "cmp_swp swapped on mismatch: %#llx",
-			      (unsigned long long)*remote);
-		}
-		wr.wr_id = 702;
-		wr.opcode = IBV_WR_ATOMIC_FETCH_AND_ADD;
-		wr.wr.atomic.compare_add = 0x10;
-		if (!post_one(p.a, &wr)) {
-			dp_expect(p.cqa, 702, IBV_WC_SUCCESS, IBV_WC_FETCH_ADD,
-				  "fetch_add", NULL);
-			CHECK(*local == 0x5555666677778888ULL,
-			      "fetch_add old value %#llx",
-			      (unsigned long long)*local);
-			CHECK(*remote == 0x5555666677778898ULL,
-			      "fetch_add result %#llx",
-			      (unsigned long long)*remote);
+		for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+			dp_wr(&wr, steps[i].wr_id, steps[i].opcode, &s, 1, 0, 0);
+			wr.wr.atomic.remote_addr = (uintptr_t)remote;
+			wr.wr.atomic.rkey = at_remote.mr->rkey;
+			wr.wr.atomic.compare_add = steps[i].compare_add;
+			wr.wr.atomic.swap = steps[i].swap;
+			if (post_one(p.a, &wr))
+				continue;
+			if (!dp_expect(p.cqa, steps[i].wr_id, IBV_WC_SUCCESS,
+				       steps[i].wc_opcode, steps[i].what, &wc) &&
+			    i == 0)
+				CHECK(wc.byte_len == 8, "%s: byte_len %u",
+				      steps[i].what, wc.byte_len);
+			CHECK(*local == steps[i].old, "%s: old value %#llx",
+			      steps[i].what, (unsigned long long)*local);
+			CHECK(*remote == steps[i].result,
+			      "%s: remote %#llx, want %#llx", steps[i].what,
+			      (unsigned long long)*remote,
+			      (unsigned long long)steps[i].result);
 		}
 	}
 	CHECK(dp_cq_stays_empty(p.cqa, 10) && dp_cq_stays_empty(p.cqb, 10),
@@ -314,6 +330,7 @@ static void test_sge_counts(struct dp_dev *d)
 
 	for (n = 1; n <= max_sge; n++) {
 		uint32_t total = 0, off;
+		char what[32];
 		unsigned char *expect = malloc(BUF_LEN), *got = malloc(BUF_LEN);
 
 		if (!expect || !got)
@@ -337,18 +354,12 @@ static void test_sge_counts(struct dp_dev *d)
 			off += len + 256;
 		}
 		CHECK(!post_recv(p.b, n, r, n), "post_recv %u SGEs", n);
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = 1000 + n;
-		wr.sg_list = s;
-		wr.num_sge = n;
-		wr.opcode = IBV_WR_SEND;
+		dp_wr(&wr, 1000 + n, IBV_WR_SEND, s, n, 0, 0);
 		if (!post_one(p.a, &wr)) {
 			struct ibv_wc wc;
 
-			dp_expect(p.cqa, 1000 + n, IBV_WC_SUCCESS, IBV_WC_SEND,
-				  "multi-SGE send", NULL);
-			if (!dp_expect(p.cqb, n, IBV_WC_SUCCESS, IBV_WC_RECV,
-				       "multi-SGE recv", &wc))
+			if (!expect_send_recv(&p, 1000 + n, n,
+					      "multi-SGE", &wc))
 				CHECK(wc.byte_len == total, "%u SGEs: byte_len %u want %u",
 				      n, wc.byte_len, total);
 			/* reassemble what the scatter list received */
@@ -367,16 +378,8 @@ static void test_sge_counts(struct dp_dev *d)
 
 		/* the same gather list as an RDMA write */
 		memset(dst.addr, 0, BUF_LEN);
-		wr.wr_id = 2000 + n;
-		wr.opcode = IBV_WR_RDMA_WRITE;
-		wr.wr.rdma.remote_addr = (uintptr_t)dst.addr;
-		wr.wr.rdma.rkey = dst.mr->rkey;
-		if (!post_one(p.a, &wr)) {
-			dp_expect(p.cqa, 2000 + n, IBV_WC_SUCCESS,
-				  IBV_WC_RDMA_WRITE, "multi-SGE write", NULL);
-			CHECK(!memcmp(expect, dst.addr, total),
-			      "%u-SGE write: data differs", n);
-		}
+		snprintf(what, sizeof(what), "%u-SGE write", n);
+		write_again(&p, &wr, 2000 + n, &dst, expect, total, what);
 		free(expect);
 		free(got);
 	}
@@ -464,11 +467,7 @@ static void test_inline(struct dp_dev *d)
 		s[1] = (struct ibv_sge){ .addr = (uintptr_t)plain + half,
 					 .length = len - half, .lkey = 0xbeef };
 		CHECK(!post_recv(p.b, 60 + i, &r, 1), "post_recv");
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = 70 + i;
-		wr.sg_list = s;
-		wr.num_sge = 2;
-		wr.opcode = IBV_WR_SEND;
+		dp_wr(&wr, 70 + i, IBV_WR_SEND, s, 2, 0, 0);
 		wr.send_flags = IBV_SEND_INLINE;
 		if (!post_one(p.a, &wr)) {
 			unsigned char copy[1024];
@@ -477,10 +476,8 @@ static void test_inline(struct dp_dev *d)
 			/* the WQE holds its own copy from here on */
 			memcpy(copy, plain, len);
 			memset(plain, 0xee, len);
-			dp_expect(p.cqa, 70 + i, IBV_WC_SUCCESS, IBV_WC_SEND,
-				  "inline send", NULL);
-			if (!dp_expect(p.cqb, 60 + i, IBV_WC_SUCCESS,
-				       IBV_WC_RECV, "inline recv", &wc))
+			if (!expect_send_recv(&p, 70 + i, 60 + i,
+					      "inline", &wc))
 				CHECK(wc.byte_len == len, "inline byte_len %u want %u",
 				      wc.byte_len, len);
 			CHECK(!memcmp(copy, dst.addr, len),
@@ -489,24 +486,11 @@ static void test_inline(struct dp_dev *d)
 
 		dp_fill(plain, len, 80 + i);
 		memset(dst.addr, 0, len + 1);
-		wr.wr_id = 90 + i;
-		wr.opcode = IBV_WR_RDMA_WRITE;
-		wr.wr.rdma.remote_addr = (uintptr_t)dst.addr;
-		wr.wr.rdma.rkey = dst.mr->rkey;
-		if (!post_one(p.a, &wr)) {
-			dp_expect(p.cqa, 90 + i, IBV_WC_SUCCESS,
-				  IBV_WC_RDMA_WRITE, "inline write", NULL);
-			CHECK(!memcmp(plain, dst.addr, len),
-			      "inline write of %u bytes: data differs", len);
-		}
+		write_again(&p, &wr, 90 + i, &dst, plain, len, "inline write");
 	}
 
 	s[0] = (struct ibv_sge){ .addr = (uintptr_t)plain, .length = max + 1 };
-	memset(&wr, 0, sizeof(wr));
-	wr.wr_id = 99;
-	wr.sg_list = s;
-	wr.num_sge = 1;
-	wr.opcode = IBV_WR_SEND;
+	dp_wr(&wr, 99, IBV_WR_SEND, s, 1, 0, 0);
 	wr.send_flags = IBV_SEND_INLINE | IBV_SEND_SIGNALED;
 	bad = NULL;
 	ret = ibv_post_send(p.a, &wr, &bad);
@@ -722,10 +706,7 @@ static void test_wr_api(struct dp_dev *d)
 	ret = ibv_wr_complete(qpx);
 	CHECK(!ret, "wr_complete after abort: %s", strerror(ret));
 	if (!ret) {
-		dp_expect(p.cqa, 22, IBV_WC_SUCCESS, IBV_WC_SEND,
-			  "send after abort", NULL);
-		dp_expect(p.cqb, 20, IBV_WC_SUCCESS, IBV_WC_RECV,
-			  "recv after abort", NULL);
+		expect_send_recv(&p, 22, 20, "post-abort", NULL);
 		CHECK(!memcmp(dst.addr, "posted!", 8), "after abort got '%.8s'",
 		      (char *)dst.addr);
 	}
@@ -815,11 +796,7 @@ static void test_cq_ex(struct dp_dev *d)
 	for (i = 0; i < 16; i++) {
 		struct ibv_sge s = dp_sge(&src, 0, 10 + i);
 
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = i;
-		wr.sg_list = &s;
-		wr.num_sge = 1;
-		wr.opcode = IBV_WR_SEND_WITH_IMM;
+		dp_wr(&wr, i, IBV_WR_SEND_WITH_IMM, &s, 1, 0, 0);
 		wr.imm_data = htonl(i);
 		post_one(a, &wr);
 	}
@@ -901,11 +878,8 @@ static void test_ud(struct dp_dev *d)
 		r = dp_sge(&dst, 0, grh + 1024);
 		CHECK(!post_recv(p.b, 10 + i, &r, 1), "post_recv");
 		s = dp_sge(&src, 0, len);
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = 20 + i;
-		wr.sg_list = &s;
-		wr.num_sge = 1;
-		wr.opcode = i == 1 ? IBV_WR_SEND_WITH_IMM : IBV_WR_SEND;
+		dp_wr(&wr, 20 + i, i == 1 ? IBV_WR_SEND_WITH_IMM : IBV_WR_SEND,
+		      &s, 1, 0, 0);
 		wr.imm_data = htonl(77);
 		wr.send_flags = i == 2 ? IBV_SEND_INLINE : 0;
 		wr.wr.ud.ah = ah;
@@ -913,10 +887,7 @@ static void test_ud(struct dp_dev *d)
 		wr.wr.ud.remote_qkey = DP_QKEY;
 		if (post_one(p.a, &wr))
 			continue;
-		dp_expect(p.cqa, 20 + i, IBV_WC_SUCCESS, IBV_WC_SEND, "UD send",
-			  NULL);
-		if (dp_expect(p.cqb, 10 + i, IBV_WC_SUCCESS, IBV_WC_RECV,
-			      "UD recv", &wc))
+		if (expect_send_recv(&p, 20 + i, 10 + i, "UD", &wc))
 			continue;
 		CHECK(wc.byte_len == len + grh, "UD byte_len %u want %u",
 		      wc.byte_len, len + grh);
@@ -937,11 +908,7 @@ static void test_ud(struct dp_dev *d)
 		r = dp_sge(&dst, 4096, grh + 64);
 		CHECK(!post_recv(p.a, 30, &r, 1), "post_recv");
 		s = dp_sge(&src, 0, 64);
-		memset(&wr, 0, sizeof(wr));
-		wr.wr_id = 31;
-		wr.sg_list = &s;
-		wr.num_sge = 1;
-		wr.opcode = IBV_WR_SEND;
+		dp_wr(&wr, 31, IBV_WR_SEND, &s, 1, 0, 0);
 		wr.wr.ud.ah = back;
 		wr.wr.ud.remote_qpn = wc.src_qp;
 		wr.wr.ud.remote_qkey = DP_QKEY;
@@ -995,10 +962,7 @@ static void test_ud_wr_api(struct dp_dev *d)
 		ret = ibv_wr_complete(qpx);
 		CHECK(!ret, "wr_complete: %s", strerror(ret));
 		if (!ret) {
-			dp_expect(p.cqa, 2, IBV_WC_SUCCESS, IBV_WC_SEND,
-				  "UD wr send", NULL);
-			if (!dp_expect(p.cqb, 1, IBV_WC_SUCCESS, IBV_WC_RECV,
-				       "UD wr recv", &wc))
+			if (!expect_send_recv(&p, 2, 1, "UD wr", &wc))
 				CHECK(wc.byte_len == 49 &&
 				      !strcmp((char *)dst.addr + 40, "datagram"),
 				      "UD wr data len %u", wc.byte_len);
@@ -1023,13 +987,8 @@ static void test_uc(struct dp_dev *d)
 	dp_buf_alloc(d, &dst, 8192, DP_ALL_ACCESS);
 	dp_fill(src.addr, 8192, 3);
 	s = dp_sge(&src, 0, 3000);
-	memset(&wr, 0, sizeof(wr));
-	wr.wr_id = 1;
-	wr.sg_list = &s;
-	wr.num_sge = 1;
-	wr.opcode = IBV_WR_RDMA_WRITE;
-	wr.wr.rdma.remote_addr = (uintptr_t)dst.addr;
-	wr.wr.rdma.rkey = dst.mr->rkey;
+	dp_wr(&wr, 1, IBV_WR_RDMA_WRITE, &s, 1,
+	      (uintptr_t)dst.addr, dst.mr->rkey);
 	if (!post_one(p.a, &wr)) {
 		dp_expect(p.cqa, 1, IBV_WC_SUCCESS, IBV_WC_RDMA_WRITE,
 			  "UC write", NULL);
@@ -1046,10 +1005,7 @@ static void test_uc(struct dp_dev *d)
 	wr.wr_id = 3;
 	wr.opcode = IBV_WR_SEND;
 	if (!post_one(p.a, &wr)) {
-		dp_expect(p.cqa, 3, IBV_WC_SUCCESS, IBV_WC_SEND, "UC send",
-			  NULL);
-		dp_expect(p.cqb, 2, IBV_WC_SUCCESS, IBV_WC_RECV, "UC recv",
-			  NULL);
+		expect_send_recv(&p, 3, 2, "UC", NULL);
 		CHECK(!memcmp(src.addr, (char *)dst.addr + 4096, 3000),
 		      "UC send data");
 	}
@@ -1349,28 +1305,8 @@ out_cq:
 	CHECK(!ibv_close_xrcd(xrcd), "close xrcd");
 }
 
-int main(int argc, char **argv)
-{
-	const char *only = argc > 1 ? argv[1] : NULL;
-	struct dp_dev d;
-
-	dp_open(&d);
-#define RUN(name)                                                              \
-	do {                                                                   \
-		if (!only || !strcmp(only, #name))                             \
-			test_##name(&d);                                       \
-	} while (0)
-	RUN(rc_opcodes);
-	RUN(sge_counts);
-	RUN(inline);
-	RUN(bad_opcodes);
-	RUN(wr_api);
-	RUN(cq_ex);
-	RUN(ud);
-	RUN(ud_wr_api);
-	RUN(uc);
-	RUN(srq);
-	RUN(xrc);
-	dp_close(&d);
-	return check_finish("datapath_ops");
-}
+DP_SUBTEST_MAIN("datapath_ops",
+		DP_SUBTEST(rc_opcodes), DP_SUBTEST(sge_counts),
+		DP_SUBTEST(inline), DP_SUBTEST(bad_opcodes), DP_SUBTEST(wr_api),
+		DP_SUBTEST(cq_ex), DP_SUBTEST(ud), DP_SUBTEST(ud_wr_api),
+		DP_SUBTEST(uc), DP_SUBTEST(srq), DP_SUBTEST(xrc))

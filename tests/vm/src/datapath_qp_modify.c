@@ -6,6 +6,8 @@
  * same call has changed (checked with ibv_query_qp, and in the end by
  * traffic over the QP that saw all the refusals).
  */
+#include <stddef.h>
+
 #include "dp_test.h"
 
 struct snap {
@@ -107,6 +109,70 @@ static void rts_attr(struct ibv_qp_attr *a)
 	a->max_rd_atomic = 4;
 }
 
+/* A bad value for one attribute of struct ibv_qp_attr, wherever it is. */
+struct attr_value {
+	size_t offset, size;	/* size 0: no attribute */
+	uint32_t value;
+};
+
+#define ATTR(member, v)                                                        \
+	{ offsetof(struct ibv_qp_attr, member),                                \
+	  sizeof(((struct ibv_qp_attr *)0)->member), v }
+
+/*
+ * One call that must be refused: the transition's valid attributes with
+ * up to two of them set to bad values, and the transition's mask with
+ * @add and without @drop.
+ */
+struct refusal {
+	struct attr_value set[2];
+	int add, drop;
+	const char *what;
+};
+
+static void set_attr(struct ibv_qp_attr *a, const struct attr_value *v)
+{
+	uint8_t u8 = (uint8_t)v->value;
+	uint16_t u16 = (uint16_t)v->value;
+	const void *from;
+
+	switch (v->size) {
+	case 0:
+		return;
+	case sizeof(u8):
+		from = &u8;
+		break;
+	case sizeof(u16):
+		from = &u16;
+		break;
+	case sizeof(v->value):
+		from = &v->value;
+		break;
+	default:
+		fprintf(stderr, "set_attr: %zu-byte attribute\n", v->size);
+		exit(2);
+	}
+	memcpy((char *)a + v->offset, from, v->size);
+}
+
+/* Each of @n refusals of the transition to @valid with @mask. */
+static void refuse_all(struct ibv_qp *qp, const struct ibv_qp_attr *valid,
+		       int mask, const struct refusal *r, size_t n)
+{
+	struct ibv_qp_attr at;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		at = *valid;
+		set_attr(&at, &r[i].set[0]);
+		set_attr(&at, &r[i].set[1]);
+		refused(qp, &at, (mask | r[i].add) & ~r[i].drop, r[i].what);
+	}
+}
+
+#define REFUSE_ALL(qp, valid, mask, table)                                     \
+	refuse_all(qp, valid, mask, table, sizeof(table) / sizeof(table[0]))
+
 /* @cq holds the send @send_id and the receive @recv_id, both successful. */
 static void expect_pair(struct ibv_cq *cq, uint64_t send_id, uint64_t recv_id,
 			const char *who)
@@ -127,6 +193,48 @@ static void expect_pair(struct ibv_cq *cq, uint64_t send_id, uint64_t recv_id,
 	CHECK(seen == 3, "%s: wanted send %llu and receive %llu", who,
 	      (unsigned long long)send_id, (unsigned long long)recv_id);
 }
+
+static const struct refusal init_refusals[] = {
+	{ { ATTR(pkey_index, 60000) }, 0, 0,
+	  "INIT with a P_Key index past the table" },
+	{ { ATTR(qp_access_flags, 1 << 20) }, 0, 0,
+	  "INIT with unknown access flags" },
+	{ { ATTR(sq_psn, 7) }, IBV_QP_SQ_PSN, 0,
+	  "INIT with SQ_PSN (not allowed)" },
+	{ { { 0 } }, 0, IBV_QP_PORT, "INIT without PORT (required)" },
+	{ { ATTR(qp_state, 42) }, 0, 0, "qp_state 42" },
+	{ { ATTR(cur_qp_state, IBV_QPS_RTS) }, IBV_QP_CUR_STATE, 0,
+	  "cur_qp_state RTS while the QP is in RESET" },
+};
+
+static const struct refusal rtr_refusals[] = {
+	{ { ATTR(path_mtu, 0) }, 0, 0, "RTR with path_mtu 0" },
+	{ { ATTR(path_mtu, 6) }, 0, 0, "RTR with path_mtu 6" },
+	{ { ATTR(dest_qp_num, 1u << 24) }, 0, 0,
+	  "RTR with a 25-bit dest QPN" },
+	{ { ATTR(max_dest_rd_atomic, 255),
+	    ATTR(qp_access_flags, IBV_ACCESS_REMOTE_READ) },
+	  IBV_QP_ACCESS_FLAGS, 0,
+	  "RTR with max_dest_rd_atomic 255 (and an access change)" },
+	{ { ATTR(min_rnr_timer, 32) }, 0, 0,
+	  "RTR with min_rnr_timer 32" },
+	{ { ATTR(timeout, 14) }, IBV_QP_TIMEOUT, 0,
+	  "RTR with TIMEOUT (an RTS attribute)" },
+	{ { { 0 } }, 0, IBV_QP_DEST_QPN, "RTR without DEST_QPN (required)" },
+	{ { ATTR(qp_state, IBV_QPS_RTS) }, 0, 0, "INIT -> RTS" },
+	{ { ATTR(ah_attr.port_num, 2) }, 0, 0, "RTR with an address on port 2" },
+};
+
+static const struct refusal rts_refusals[] = {
+	{ { ATTR(retry_cnt, 8) }, 0, 0, "RTS with retry_cnt 8" },
+	{ { ATTR(rnr_retry, 8) }, 0, 0, "RTS with rnr_retry 8" },
+	{ { ATTR(timeout, 32) }, 0, 0, "RTS with timeout 32" },
+	{ { ATTR(max_rd_atomic, 255) }, 0, 0,
+	  "RTS with max_rd_atomic 255" },
+	{ { ATTR(dest_qp_num, 1) }, IBV_QP_DEST_QPN, 0,
+	  "RTS with DEST_QPN (not allowed)" },
+	{ { { 0 } }, 0, IBV_QP_SQ_PSN, "RTS without SQ_PSN" },
+};
 
 int main(void)
 {
@@ -151,23 +259,7 @@ int main(void)
 
 	SUBTEST("RESET -> INIT: refused calls change nothing");
 	init_attr(&at);
-	at.pkey_index = 60000;
-	refused(a, &at, INIT_MASK, "INIT with a P_Key index past the table");
-	init_attr(&at);
-	at.qp_access_flags = 1 << 20;
-	refused(a, &at, INIT_MASK, "INIT with unknown access flags");
-	init_attr(&at);
-	at.sq_psn = 7;
-	refused(a, &at, INIT_MASK | IBV_QP_SQ_PSN, "INIT with SQ_PSN (not allowed)");
-	init_attr(&at);
-	refused(a, &at, INIT_MASK & ~IBV_QP_PORT, "INIT without PORT (required)");
-	init_attr(&at);
-	at.qp_state = 42;
-	refused(a, &at, INIT_MASK, "qp_state 42");
-	init_attr(&at);
-	at.cur_qp_state = IBV_QPS_RTS;
-	refused(a, &at, INIT_MASK | IBV_QP_CUR_STATE,
-		"cur_qp_state RTS while the QP is in RESET");
+	REFUSE_ALL(a, &at, INIT_MASK, init_refusals);
 	init_attr(&at);
 	CHECK(!ibv_modify_qp(a, &at, INIT_MASK), "RESET -> INIT: %s",
 	      strerror(errno));
@@ -177,36 +269,7 @@ int main(void)
 
 	SUBTEST("INIT -> RTR: one bad value or mask bit refuses the whole call");
 	rtr_attr(&d, &at, b->qp_num);
-	at.path_mtu = 0;
-	refused(a, &at, RTR_MASK, "RTR with path_mtu 0");
-	rtr_attr(&d, &at, b->qp_num);
-	at.path_mtu = 6;
-	refused(a, &at, RTR_MASK, "RTR with path_mtu 6");
-	rtr_attr(&d, &at, b->qp_num);
-	at.dest_qp_num = 1u << 24;
-	refused(a, &at, RTR_MASK, "RTR with a 25-bit dest QPN");
-	rtr_attr(&d, &at, b->qp_num);
-	at.max_dest_rd_atomic = 255;
-	at.qp_access_flags = IBV_ACCESS_REMOTE_READ;
-	refused(a, &at, RTR_MASK | IBV_QP_ACCESS_FLAGS,
-		"RTR with max_dest_rd_atomic 255 (and an access change)");
-	rtr_attr(&d, &at, b->qp_num);
-	at.min_rnr_timer = 32;
-	refused(a, &at, RTR_MASK, "RTR with min_rnr_timer 32");
-	rtr_attr(&d, &at, b->qp_num);
-	at.timeout = 14;
-	refused(a, &at, RTR_MASK | IBV_QP_TIMEOUT,
-		"RTR with TIMEOUT (an RTS attribute)");
-	rtr_attr(&d, &at, b->qp_num);
-	refused(a, &at, RTR_MASK & ~IBV_QP_DEST_QPN,
-		"RTR without DEST_QPN (required)");
-	rtr_attr(&d, &at, b->qp_num);
-	at.qp_state = IBV_QPS_RTS;
-	refused(a, &at, RTR_MASK, "INIT -> RTS");
-	rtr_attr(&d, &at, b->qp_num);
-	at.ah_attr.port_num = 2;
-	refused(a, &at, RTR_MASK, "RTR with an address on port 2");
-
+	REFUSE_ALL(a, &at, RTR_MASK, rtr_refusals);
 	rtr_attr(&d, &at, b->qp_num);
 	CHECK(!ibv_modify_qp(a, &at, RTR_MASK), "INIT -> RTR: %s",
 	      strerror(errno));
@@ -221,23 +284,7 @@ int main(void)
 
 	SUBTEST("RTR -> RTS: bad values refused, nothing applied");
 	rts_attr(&at);
-	at.retry_cnt = 8;
-	refused(a, &at, RTS_MASK, "RTS with retry_cnt 8");
-	rts_attr(&at);
-	at.rnr_retry = 8;
-	refused(a, &at, RTS_MASK, "RTS with rnr_retry 8");
-	rts_attr(&at);
-	at.timeout = 32;
-	refused(a, &at, RTS_MASK, "RTS with timeout 32");
-	rts_attr(&at);
-	at.max_rd_atomic = 255;
-	refused(a, &at, RTS_MASK, "RTS with max_rd_atomic 255");
-	rts_attr(&at);
-	at.dest_qp_num = 1;
-	refused(a, &at, RTS_MASK | IBV_QP_DEST_QPN,
-		"RTS with DEST_QPN (not allowed)");
-	rts_attr(&at);
-	refused(a, &at, RTS_MASK & ~IBV_QP_SQ_PSN, "RTS without SQ_PSN");
+	REFUSE_ALL(a, &at, RTS_MASK, rts_refusals);
 	rts_attr(&at);
 	CHECK(!ibv_modify_qp(a, &at, RTS_MASK), "RTR -> RTS: %s",
 	      strerror(errno));

@@ -224,11 +224,8 @@ int main(void)
 	}
 	deadline = dp_now_ms() + 120 * 1000;
 	while (!all_done(&sh) && dp_now_ms() < deadline &&
-	       !atomic_load(&sh.errors)) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-
-		nanosleep(&ts, NULL);
-	}
+	       !atomic_load(&sh.errors))
+		dp_sleep_ms(10);
 	atomic_store(&sh.stop, 1);
 	for (i = 0; i < POSTERS; i++)
 		pthread_join(post[i], NULL);

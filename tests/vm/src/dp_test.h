@@ -63,6 +63,13 @@ static inline int64_t dp_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static inline void dp_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
 static inline void dp_die(const char *what)
 {
 	fprintf(stderr, "FATAL: %s: %s\n", what, strerror(errno));
@@ -167,6 +174,24 @@ static inline void dp_fill(void *p, size_t len, unsigned int seed)
 		c[i] = (unsigned char)(seed * 131 + i * 7 + (i >> 8));
 }
 
+/*
+ * A send WR of @num_sge SGEs; RDMA reads and writes aim at @remote_addr
+ * with @rkey (0 and 0 for opcodes with no remote address; atomics keep
+ * theirs elsewhere in the WR and set them themselves).
+ */
+static inline void dp_wr(struct ibv_send_wr *wr, uint64_t wr_id,
+			 enum ibv_wr_opcode opcode, struct ibv_sge *sge,
+			 int num_sge, uint64_t remote_addr, uint32_t rkey)
+{
+	memset(wr, 0, sizeof(*wr));
+	wr->wr_id = wr_id;
+	wr->sg_list = sge;
+	wr->num_sge = num_sge;
+	wr->opcode = opcode;
+	wr->wr.rdma.remote_addr = remote_addr;
+	wr->wr.rdma.rkey = rkey;
+}
+
 /* RESET -> INIT, for any connected or datagram QP. */
 static inline int dp_to_init(struct ibv_qp *qp)
 {
@@ -247,6 +272,17 @@ static inline int dp_to_rts(const struct dp_dev *d, struct ibv_qp *qp,
 			IBV_QP_MAX_QP_RD_ATOMIC;
 	}
 	return ibv_modify_qp(qp, &a, mask);
+}
+
+/* The QP's current state, or -1 when it cannot be queried. */
+static inline enum ibv_qp_state dp_qp_state(struct ibv_qp *qp)
+{
+	struct ibv_qp_init_attr ia;
+	struct ibv_qp_attr a;
+
+	if (ibv_query_qp(qp, &a, IBV_QP_STATE, &ia))
+		return (enum ibv_qp_state)-1;
+	return a.qp_state;
 }
 
 /* Polls until @n completions arrived or the deadline passed; returns count. */
@@ -341,5 +377,37 @@ static inline struct ibv_qp *dp_create_qp(struct dp_dev *d,
 		dp_die("ibv_create_qp");
 	return qp;
 }
+
+struct dp_subtest {
+	const char *name;
+	void (*run)(struct dp_dev *d);
+};
+
+#define DP_SUBTEST(name) { #name, test_##name }
+
+/* Runs the subtests named on the command line, or all, on one device. */
+static inline int dp_run_subtests(int argc, char **argv, const char *prog,
+				  const struct dp_subtest *tests, size_t n)
+{
+	struct dp_dev d;
+	size_t i;
+
+	dp_open(&d);
+	for (i = 0; i < n; i++)
+		if (check_selected(argc, argv, tests[i].name))
+			tests[i].run(&d);
+	dp_close(&d);
+	return check_finish(prog);
+}
+
+/* The main() of a program of DP_SUBTEST()s, run by dp_run_subtests. */
+#define DP_SUBTEST_MAIN(prog, ...)                                             \
+	int main(int argc, char **argv)                                        \
+	{                                                                      \
+		static const struct dp_subtest tests[] = { __VA_ARGS__ };      \
+									       \
+		return dp_run_subtests(argc, argv, prog, tests,                \
+				       sizeof(tests) / sizeof(tests[0]));      \
+	}
 
 #endif

@@ -45,12 +45,7 @@ static void run_bad(struct dp_dev *d, enum ibv_qp_type type,
 	pair_make(d, &p, type, 0);
 	if (op == IBV_WR_SEND)
 		post_recv(&p, remote, 0, LEN);
-	memset(&wr, 0, sizeof(wr));
-	wr.sg_list = &sge;
-	wr.num_sge = 1;
-	wr.opcode = op;
-	wr.wr.rdma.remote_addr = (uintptr_t)remote->addr;
-	wr.wr.rdma.rkey = remote->mr->rkey;
+	dp_wr(&wr, 0, op, &sge, 1, (uintptr_t)remote->addr, remote->mr->rkey);
 	post_send(&p, &wr);
 	dp_expect(p.cqa, 9, status, -1, what, NULL);
 	expect_qp_error(p.a, what);
@@ -60,6 +55,37 @@ static void run_bad(struct dp_dev *d, enum ibv_qp_type type,
 static void test_errors(struct dp_dev *d)
 {
 	struct obuf good, hole, ro;
+	const struct {
+		enum ibv_qp_type type;
+		enum ibv_wr_opcode op;
+		struct obuf *local, *remote;
+		enum ibv_wc_status status;
+		const char *what;
+	} cases[] = {
+		{ IBV_QPT_RC, IBV_WR_SEND, &hole, &good, IBV_WC_LOC_PROT_ERR,
+		  "RC SEND from unmapped ODP memory: local protection error" },
+		{ IBV_QPT_RC, IBV_WR_RDMA_WRITE, &hole, &good,
+		  IBV_WC_LOC_PROT_ERR,
+		  "RC WRITE from unmapped ODP memory: local protection error" },
+		{ IBV_QPT_RC, IBV_WR_RDMA_READ, &ro, &good, IBV_WC_LOC_PROT_ERR,
+		  "RC READ into read-only ODP memory: local protection error" },
+		{ IBV_QPT_RC, IBV_WR_RDMA_WRITE, &good, &hole,
+		  IBV_WC_REM_ACCESS_ERR,
+		  "RC WRITE to unmapped ODP memory: remote access error" },
+		{ IBV_QPT_RC, IBV_WR_RDMA_WRITE, &good, &ro,
+		  IBV_WC_REM_ACCESS_ERR,
+		  "RC WRITE to read-only ODP memory: remote access error" },
+		{ IBV_QPT_RC, IBV_WR_RDMA_READ, &good, &hole,
+		  IBV_WC_REM_ACCESS_ERR,
+		  "RC READ of unmapped ODP memory: remote access error" },
+		{ IBV_QPT_UC, IBV_WR_RDMA_WRITE, &hole, &good,
+		  IBV_WC_LOC_PROT_ERR,
+		  "UC WRITE from unmapped ODP memory: local protection error" },
+		{ IBV_QPT_XRC_SEND, IBV_WR_RDMA_WRITE, &good, &hole,
+		  IBV_WC_REM_ACCESS_ERR,
+		  "XRC WRITE to unmapped ODP memory: remote access error" },
+	};
+	unsigned int i;
 
 	obuf_make(d, &good, LEN, 0, 5);
 	/*
@@ -82,29 +108,9 @@ static void test_errors(struct dp_dev *d)
 	obuf_make(d, &ro, LEN, 1, 6);
 	CHECK(!mprotect(ro.addr, ro.len, PROT_READ), "mprotect");
 
-	run_bad(d, IBV_QPT_RC, IBV_WR_SEND, &hole, &good, IBV_WC_LOC_PROT_ERR,
-		"RC SEND from unmapped ODP memory: local protection error");
-	run_bad(d, IBV_QPT_RC, IBV_WR_RDMA_WRITE, &hole, &good,
-		IBV_WC_LOC_PROT_ERR,
-		"RC WRITE from unmapped ODP memory: local protection error");
-	run_bad(d, IBV_QPT_RC, IBV_WR_RDMA_READ, &ro, &good,
-		IBV_WC_LOC_PROT_ERR,
-		"RC READ into read-only ODP memory: local protection error");
-	run_bad(d, IBV_QPT_RC, IBV_WR_RDMA_WRITE, &good, &hole,
-		IBV_WC_REM_ACCESS_ERR,
-		"RC WRITE to unmapped ODP memory: remote access error");
-	run_bad(d, IBV_QPT_RC, IBV_WR_RDMA_WRITE, &good, &ro,
-		IBV_WC_REM_ACCESS_ERR,
-		"RC WRITE to read-only ODP memory: remote access error");
-	run_bad(d, IBV_QPT_RC, IBV_WR_RDMA_READ, &good, &hole,
-		IBV_WC_REM_ACCESS_ERR,
-		"RC READ of unmapped ODP memory: remote access error");
-	run_bad(d, IBV_QPT_UC, IBV_WR_RDMA_WRITE, &hole, &good,
-		IBV_WC_LOC_PROT_ERR,
-		"UC WRITE from unmapped ODP memory: local protection error");
-	run_bad(d, IBV_QPT_XRC_SEND, IBV_WR_RDMA_WRITE, &good, &hole,
-		IBV_WC_REM_ACCESS_ERR,
-		"XRC WRITE to unmapped ODP memory: remote access error");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_bad(d, cases[i].type, cases[i].op, cases[i].local,
+			cases[i].remote, cases[i].status, cases[i].what);
 
 	CHECK(!ibv_dereg_mr(hole.mr), "dereg");
 	obuf_free(&ro);
@@ -158,12 +164,8 @@ static void run_slow_fault(struct dp_dev *d, uint8_t rnr_retry,
 	usleep(100 * 1000);
 	sge = (struct ibv_sge){ (uintptr_t)src.addr, (uint32_t)len,
 				src.mr->lkey };
-	memset(&wr, 0, sizeof(wr));
-	wr.sg_list = &sge;
-	wr.num_sge = 1;
-	wr.opcode = IBV_WR_RDMA_WRITE;
-	wr.wr.rdma.remote_addr = (uintptr_t)dst.addr;
-	wr.wr.rdma.rkey = dst.mr->rkey;
+	dp_wr(&wr, 0, IBV_WR_RDMA_WRITE, &sge, 1, (uintptr_t)dst.addr,
+	      dst.mr->rkey);
 	post_send(&p, &wr);
 	if (dp_poll(p.cqa, &wc, 1, 60 * 1000) != 1) {
 		CHECK(0, "%s: no completion within 60 s", what);

@@ -164,29 +164,32 @@ static void *disturb(void *arg)
 static int transfer(struct pair *p, struct bufs *b, unsigned int seed,
 		    const char *what)
 {
-	struct ibv_sge s1 = { (uintptr_t)b->src.addr, BUF, b->src.mr->lkey };
-	struct ibv_sge s2 = { (uintptr_t)b->back.addr, BUF, b->back.mr->lkey };
-	struct ibv_send_wr w1 = { .sg_list = &s1, .num_sge = 1,
-				  .opcode = IBV_WR_RDMA_WRITE };
-	struct ibv_send_wr w2 = { .sg_list = &s2, .num_sge = 1,
-				  .opcode = IBV_WR_RDMA_READ };
-	long bad;
+	const struct {
+		enum ibv_wr_opcode opcode;
+		struct obuf *local, *checked;
+		const char *result;
+	} steps[] = {
+		{ IBV_WR_RDMA_WRITE, &b->src, &b->dst, "WRITE target" },
+		{ IBV_WR_RDMA_READ, &b->back, &b->back, "READ result" },
+	};
+	struct ibv_send_wr wr;
+	struct ibv_sge sge;
+	unsigned int i;
+	long bad = -1;
 
 	odp_fill(b->src.addr, BUF, seed);
-	w1.wr.rdma.remote_addr = (uintptr_t)b->dst.addr;
-	w1.wr.rdma.rkey = b->dst.mr->rkey;
-	post_send(p, &w1);
-	if (dp_expect(p->cqa, 9, IBV_WC_SUCCESS, -1, what, NULL))
-		return -1;
-	bad = odp_verify(b->dst.addr, BUF, seed);
-	CHECK(bad < 0, "%s: WRITE target word %ld wrong", what, bad);
-	w2.wr.rdma.remote_addr = (uintptr_t)b->dst.addr;
-	w2.wr.rdma.rkey = b->dst.mr->rkey;
-	post_send(p, &w2);
-	if (dp_expect(p->cqa, 9, IBV_WC_SUCCESS, -1, what, NULL))
-		return -1;
-	bad = odp_verify(b->back.addr, BUF, seed);
-	CHECK(bad < 0, "%s: READ result word %ld wrong", what, bad);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		sge = (struct ibv_sge){ (uintptr_t)steps[i].local->addr, BUF,
+					steps[i].local->mr->lkey };
+		dp_wr(&wr, 0, steps[i].opcode, &sge, 1,
+		      (uintptr_t)b->dst.addr, b->dst.mr->rkey);
+		post_send(p, &wr);
+		if (dp_expect(p->cqa, 9, IBV_WC_SUCCESS, -1, what, NULL))
+			return -1;
+		bad = odp_verify(steps[i].checked->addr, BUF, seed);
+		CHECK(bad < 0, "%s: %s word %ld wrong", what, steps[i].result,
+		      bad);
+	}
 	return bad < 0 ? 0 : -1;
 }
 
@@ -335,18 +338,6 @@ static void run_remap(struct dp_dev *d)
 	bufs_free(&b);
 }
 
-static int want(int argc, char **argv, const char *name)
-{
-	int i;
-
-	if (argc < 2)
-		return 1;
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name))
-			return 1;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct disturber dists[] = {
@@ -361,7 +352,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	dp_open(&d);
 	for (i = 0; i < sizeof(dists) / sizeof(dists[0]); i++) {
-		if (!want(argc, argv, dists[i].name))
+		if (!check_selected(argc, argv, dists[i].name))
 			continue;
 		/*
 		 * fork always write-protects; pageout needs swap, THP and
@@ -374,13 +365,13 @@ int main(int argc, char **argv)
 			       (!strcmp(dists[i].name, "migrate") &&
 				numa_nodes() > 1));
 	}
-	if (want(argc, argv, "migrate") && numa_nodes() > 1) {
+	if (check_selected(argc, argv, "migrate") && numa_nodes() > 1) {
 		/* with two nodes every round moves pages: none means no test */
 		printf("migrate: %ld page moves to the other node\n",
 		       pages_migrated);
 		CHECK(pages_migrated > 0, "migrate: move_pages moved nothing");
 	}
-	if (want(argc, argv, "remap"))
+	if (check_selected(argc, argv, "remap"))
 		run_remap(&d);
 	dp_close(&d);
 	return check_finish("odp_invalidate");

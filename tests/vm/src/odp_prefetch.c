@@ -31,6 +31,14 @@ static int advise(struct ibv_pd *pd, enum ibv_advise_mr_advice advice,
 	return ibv_advise_mr(pd, advice, flags, &sge, 1);
 }
 
+/* An advice that must succeed (a macro: failures name the caller's line). */
+#define ADVISE_OK(pd, advice, flags, mr, addr, len)                            \
+	do {                                                                   \
+		int advise_ret = advise(pd, advice, flags, mr, addr, len);     \
+									       \
+		CHECK(advise_ret == 0, "advise: %s", strerror(advise_ret));    \
+	} while (0)
+
 static struct ibv_mr *reg(struct ibv_pd *pd, void *addr, size_t len,
 			  int access)
 {
@@ -64,9 +72,8 @@ static void test_sync_write(struct ibv_pd *pd)
 	      a.page_prefetch);
 	CHECK(odp_resident(buf, len) == 0, "registration faulted pages in");
 
-	ret = advise(pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
-		     IBV_ADVISE_MR_FLAG_FLUSH, mr, buf, len);
-	CHECK(ret == 0, "advise: %s", strerror(ret));
+	ADVISE_OK(pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
+		  IBV_ADVISE_MR_FLAG_FLUSH, mr, buf, len);
 	odp_mr_get("prefetched", mr->lkey, &b);
 	CHECK(b.odp_pages == npages, "mirrors %ld pages, want %ld",
 	      b.odp_pages, npages);
@@ -117,15 +124,13 @@ static void test_sync_read(struct ibv_pd *pd)
 	char *buf = odp_map(NULL, len, PROT_READ | PROT_WRITE, 0);
 	struct odp_mr_info a;
 	struct ibv_mr *mr;
-	int ret;
 
 	SUBTEST("PREFETCH with FLUSH maps read-only without breaking COW");
 	/* Keep THP out: a huge zero page would change the counts. */
 	madvise(buf, len, MADV_NOHUGEPAGE);
 	mr = reg(pd, buf, len, ODP_RW);
-	ret = advise(pd, IBV_ADVISE_MR_ADVICE_PREFETCH,
-		     IBV_ADVISE_MR_FLAG_FLUSH, mr, buf, len);
-	CHECK(ret == 0, "advise: %s", strerror(ret));
+	ADVISE_OK(pd, IBV_ADVISE_MR_ADVICE_PREFETCH, IBV_ADVISE_MR_FLAG_FLUSH,
+		  mr, buf, len);
 	odp_mr_get("read-prefetched", mr->lkey, &a);
 	CHECK(a.odp_pages == npages, "mirrors %ld pages, want %ld",
 	      a.odp_pages, npages);
@@ -150,15 +155,13 @@ static void test_no_fault(struct ibv_pd *pd)
 	char *buf = odp_map(NULL, len, PROT_READ | PROT_WRITE, 0);
 	struct odp_mr_info a;
 	struct ibv_mr *mr;
-	int ret;
 
 	SUBTEST("PREFETCH_NO_FAULT with FLUSH maps only present pages");
 	madvise(buf, len, MADV_NOHUGEPAGE);
 	memset(buf, 0x22, touched);
 	mr = reg(pd, buf, len, ODP_RW);
-	ret = advise(pd, IBV_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT,
-		     IBV_ADVISE_MR_FLAG_FLUSH, mr, buf, len);
-	CHECK(ret == 0, "advise: %s", strerror(ret));
+	ADVISE_OK(pd, IBV_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT,
+		  IBV_ADVISE_MR_FLAG_FLUSH, mr, buf, len);
 	odp_mr_get("snapshot", mr->lkey, &a);
 	CHECK(a.odp_pages == (long)(touched / PAGE),
 	      "mirrors %ld pages, want the %ld present", a.odp_pages,
@@ -170,9 +173,7 @@ static void test_no_fault(struct ibv_pd *pd)
 	SUBTEST("PREFETCH_NO_FAULT queued (no FLUSH) also maps no new page");
 	CHECK(!madvise(buf, len, MADV_DONTNEED), "madvise");
 	memset(buf + len - touched, 0x33, touched);
-	ret = advise(pd, IBV_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT, 0, mr, buf,
-		     len);
-	CHECK(ret == 0, "advise: %s", strerror(ret));
+	ADVISE_OK(pd, IBV_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT, 0, mr, buf, len);
 	CHECK(odp_mr_wait(mr->lkey, touched / PAGE, -1, ASYNC_WAIT_MS, &a),
 	      "queued snapshot mirrors %ld pages, want %ld", a.odp_pages,
 	      (long)(touched / PAGE));
@@ -191,12 +192,10 @@ static void test_async(struct ibv_pd *pd)
 	char *buf = odp_map(NULL, len, PROT_READ | PROT_WRITE, 0);
 	struct odp_mr_info a;
 	struct ibv_mr *mr;
-	int ret;
 
 	SUBTEST("PREFETCH_WRITE queued maps every page in the background");
 	mr = reg(pd, buf, len, ODP_RW);
-	ret = advise(pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE, 0, mr, buf, len);
-	CHECK(ret == 0, "advise: %s", strerror(ret));
+	ADVISE_OK(pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE, 0, mr, buf, len);
 	CHECK(odp_mr_wait(mr->lkey, npages, -1, ASYNC_WAIT_MS, &a),
 	      "queued prefetch mirrors %ld of %ld pages", a.odp_pages, npages);
 	CHECK(odp_resident(buf, len) == npages, "%ld resident",
@@ -204,14 +203,12 @@ static void test_async(struct ibv_pd *pd)
 
 	SUBTEST("PREFETCH queued maps every page in the background");
 	CHECK(!madvise(buf, len, MADV_DONTNEED), "madvise");
-	ret = advise(pd, IBV_ADVISE_MR_ADVICE_PREFETCH, 0, mr, buf, len);
-	CHECK(ret == 0, "advise: %s", strerror(ret));
+	ADVISE_OK(pd, IBV_ADVISE_MR_ADVICE_PREFETCH, 0, mr, buf, len);
 	CHECK(odp_mr_wait(mr->lkey, npages, -1, ASYNC_WAIT_MS, &a),
 	      "queued prefetch mirrors %ld of %ld pages", a.odp_pages, npages);
 
 	SUBTEST("deregistration right after a queued prefetch");
-	ret = advise(pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE, 0, mr, buf, len);
-	CHECK(ret == 0, "advise: %s", strerror(ret));
+	ADVISE_OK(pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE, 0, mr, buf, len);
 	CHECK(!ibv_dereg_mr(mr), "dereg with a prefetch queued");
 	munmap(buf, len);
 }
@@ -231,9 +228,8 @@ static void test_pageout(struct ibv_pd *pd)
 	madvise(buf, len, MADV_NOHUGEPAGE);
 	odp_fill(buf, len, 7);
 	mr = reg(pd, buf, len, ODP_RW);
-	ret = advise(pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
-		     IBV_ADVISE_MR_FLAG_FLUSH, mr, buf, len);
-	CHECK(ret == 0, "advise: %s", strerror(ret));
+	ADVISE_OK(pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
+		  IBV_ADVISE_MR_FLAG_FLUSH, mr, buf, len);
 	test_read_proc_mem(&m);
 	CHECK(m.pin_kb == 0 && m.lck_kb == 0, "VmPin %ld kB VmLck %ld kB",
 	      m.pin_kb, m.lck_kb);

@@ -70,10 +70,8 @@ static void run_send(struct dp_dev *d, enum ibv_qp_type type, int srq,
 		post_recv(&p, &dst, off, (uint32_t)(rlen - off));
 	sge = (struct ibv_sge){ (uintptr_t)src.addr + off, (uint32_t)len,
 				src.mr->lkey };
-	memset(&wr, 0, sizeof(wr));
-	wr.sg_list = &sge;
-	wr.num_sge = 1;
-	wr.opcode = write_imm ? IBV_WR_RDMA_WRITE_WITH_IMM : IBV_WR_SEND;
+	dp_wr(&wr, 0, write_imm ? IBV_WR_RDMA_WRITE_WITH_IMM : IBV_WR_SEND,
+	      &sge, 1, 0, 0);
 	if (write_imm) {
 		wr.imm_data = htonl(0x1234);
 		wr.wr.rdma.remote_addr = (uintptr_t)dst.addr + off;
@@ -116,12 +114,8 @@ static void run_rdma(struct dp_dev *d, enum ibv_qp_type type,
 
 	sge = (struct ibv_sge){ (uintptr_t)local.addr + MSG_OFF, (uint32_t)len,
 				local.mr->lkey };
-	memset(&wr, 0, sizeof(wr));
-	wr.sg_list = &sge;
-	wr.num_sge = 1;
-	wr.opcode = op;
-	wr.wr.rdma.remote_addr = (uintptr_t)remote.addr + MSG_OFF;
-	wr.wr.rdma.rkey = remote.mr->rkey;
+	dp_wr(&wr, 0, op, &sge, 1, (uintptr_t)remote.addr + MSG_OFF,
+	      remote.mr->rkey);
 	post_send(&p, &wr);
 	if (!dp_expect(p.cqa, 9, IBV_WC_SUCCESS, -1, what, NULL)) {
 		/*
@@ -168,10 +162,7 @@ static void run_atomic(struct dp_dev *d, enum ibv_qp_type type,
 
 	sge = (struct ibv_sge){ (uintptr_t)local.addr + PAGE + 8, 8,
 				local.mr->lkey };
-	memset(&wr, 0, sizeof(wr));
-	wr.sg_list = &sge;
-	wr.num_sge = 1;
-	wr.opcode = op;
+	dp_wr(&wr, 0, op, &sge, 1, 0, 0);
 	wr.wr.atomic.remote_addr = (uintptr_t)remote.addr + at;
 	wr.wr.atomic.rkey = remote.mr->rkey;
 	wr.wr.atomic.compare_add = cas ? v : 5;
@@ -194,18 +185,6 @@ static void run_atomic(struct dp_dev *d, enum ibv_qp_type type,
 	obuf_free(&remote);
 }
 
-static int want(int argc, char **argv, const char *name)
-{
-	int i;
-
-	if (argc < 2)
-		return 1;
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name))
-			return 1;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct dp_dev d;
@@ -214,7 +193,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	dp_open(&d);
 	for (w = ON_REQ; w <= ON_BOTH; w++) {
-		if (want(argc, argv, "rc")) {
+		if (check_selected(argc, argv, "rc")) {
 			run_send(&d, IBV_QPT_RC, 0, w, MSG_LEN, 0);
 			run_send(&d, IBV_QPT_RC, 0, w, BIG_LEN, 0);
 			run_send(&d, IBV_QPT_RC, 0, w, MSG_LEN, 1);
@@ -227,7 +206,7 @@ int main(int argc, char **argv)
 			run_atomic(&d, IBV_QPT_RC, IBV_WR_ATOMIC_CMP_AND_SWP,
 				   w);
 		}
-		if (want(argc, argv, "xrc")) {
+		if (check_selected(argc, argv, "xrc")) {
 			run_send(&d, IBV_QPT_XRC_SEND, 1, w, MSG_LEN, 0);
 			run_rdma(&d, IBV_QPT_XRC_SEND, IBV_WR_RDMA_WRITE, w,
 				 MSG_LEN);
@@ -238,16 +217,16 @@ int main(int argc, char **argv)
 			run_atomic(&d, IBV_QPT_XRC_SEND,
 				   IBV_WR_ATOMIC_CMP_AND_SWP, w);
 		}
-		if (want(argc, argv, "srq")) {
+		if (check_selected(argc, argv, "srq")) {
 			run_send(&d, IBV_QPT_RC, 1, w, MSG_LEN, 0);
 			run_send(&d, IBV_QPT_UD, 1, w, UD_LEN, 0);
 		}
-		if (want(argc, argv, "uc")) {
+		if (check_selected(argc, argv, "uc")) {
 			run_send(&d, IBV_QPT_UC, 0, w, MSG_LEN, 0);
 			run_send(&d, IBV_QPT_UC, 0, w, MSG_LEN, 1);
 			run_rdma(&d, IBV_QPT_UC, IBV_WR_RDMA_WRITE, w, MSG_LEN);
 		}
-		if (want(argc, argv, "ud"))
+		if (check_selected(argc, argv, "ud"))
 			run_send(&d, IBV_QPT_UD, 0, w, UD_LEN, 0);
 	}
 	dp_close(&d);
