@@ -32,18 +32,30 @@ wait_listen() {
 	return 1
 }
 
-# zram_swap_on: a small zram swap (in tools/vm-run's guest, when none is
-# on yet) so that MADV_PAGEOUT can reclaim anonymous pages; turned off
-# again when the case exits.  Sets swap_dev, empty when there is none.
+# zram_swap_on: a small zram swap, so that MADV_PAGEOUT can reclaim
+# anonymous pages; turned off and reset again when the case exits, so the
+# next case can set it up afresh.  Outside tools/vm-run's guest, or when a
+# swap is on already, it leaves things as they are.  In the guest a swap
+# that cannot be set up fails the case: reclaim would go untested.
+# Sets swap_dev, empty when it set none up.
+zram_swap_off() {
+	[ -n "$swap_dev" ] || return 0
+	swapoff "$swap_dev"
+	echo 1 >/sys/block/zram0/reset
+	swap_dev=
+}
 zram_swap_on() {
 	swap_dev=
-	if [ "${VM_RUN:-0}" = 1 ] && ! grep -q / /proc/swaps &&
-		modprobe zram num_devices=1 2>/dev/null &&
-		echo 64M >/sys/block/zram0/disksize &&
-		mkswap /dev/zram0 >/dev/null && swapon /dev/zram0; then
-		swap_dev=/dev/zram0
-	fi
-	trap '[ -z "$swap_dev" ] || swapoff "$swap_dev"' EXIT
+	[ "${VM_RUN:-0}" = 1 ] || return 0
+	grep -q / /proc/swaps && return 0
+	modprobe zram num_devices=1 || fail "no zram module"
+	# a disksize left behind makes a new one EBUSY
+	echo 1 >/sys/block/zram0/reset || fail "cannot reset zram0"
+	echo 64M >/sys/block/zram0/disksize || fail "zram0 disksize"
+	mkswap /dev/zram0 >/dev/null || fail "mkswap /dev/zram0"
+	swapon /dev/zram0 || fail "swapon /dev/zram0"
+	swap_dev=/dev/zram0
+	trap zram_swap_off EXIT
 }
 
 # perf TOOL ARGS...: a perftest server in the background, its client to
