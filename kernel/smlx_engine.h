@@ -307,6 +307,14 @@ struct smlx_qp {
 		struct smlx_resp_res *res;
 		u32 nres;
 		u32 res_next;
+		/*
+		 * A READ stalled on a fault goes on from the response it
+		 * stalled on: redone whole, a long READ under a steady
+		 * stream of invalidations might never get through.
+		 */
+		bool read_stalled;
+		u32 read_psn;		/* its request */
+		u32 read_sent;		/* responses sent before the stall */
 	} resp;
 };
 

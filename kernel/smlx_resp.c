@@ -408,7 +408,10 @@ static void smlx_resp_save(struct smlx_qp *qp, u8 op, u32 psn, u64 orig)
 	qp->resp.res_next = (qp->resp.res_next + 1) % qp->resp.nres;
 }
 
-/* READ: returns 0, or -EAGAIN (stall; the whole READ is redone). */
+/*
+ * READ: returns 0, or -EAGAIN (stall: handled again on resume, from the
+ * response it stalled on).
+ */
 static int smlx_resp_read(struct smlx_qp *qp, struct smlx_pkt *pkt, bool dup)
 {
 	u32 npkts = pkt->dma_len ? DIV_ROUND_UP(pkt->dma_len, SMLX_WIRE_SEG) : 1;
@@ -416,9 +419,14 @@ static int smlx_resp_read(struct smlx_qp *qp, struct smlx_pkt *pkt, bool dup)
 	struct smlx_fault fault;
 	struct smlx_srq *srq;
 	struct ib_pd *pd;
-	u64 off = 0;
-	u32 i;
+	u32 i = 0;
+	u64 off;
 	int ret;
+
+	if (qp->resp.read_stalled && qp->resp.read_psn == pkt->psn)
+		i = qp->resp.read_sent;
+	qp->resp.read_stalled = false;
+	off = (u64)i * SMLX_WIRE_SEG;
 
 	if (!(qp->path.access & IB_ACCESS_REMOTE_READ))
 		goto access_err;
@@ -433,7 +441,7 @@ static int smlx_resp_read(struct smlx_qp *qp, struct smlx_pkt *pkt, bool dup)
 			goto access_err;
 	}
 
-	for (i = 0; i < npkts; i++) {
+	for (; i < npkts; i++) {
 		u32 n = min_t(u32, pkt->dma_len - off, SMLX_WIRE_SEG);
 		struct smlx_pkt *rp = smlx_pkt_alloc(n, GFP_KERNEL);
 
@@ -447,9 +455,12 @@ static int smlx_resp_read(struct smlx_qp *qp, struct smlx_pkt *pkt, bool dup)
 			if (ret) {
 				smlx_pkt_free(rp);
 				smlx_mr_put(mr);
-				if (ret == -EAGAIN)
-					return -EAGAIN;
-				goto access_err;
+				if (ret != -EAGAIN)
+					goto access_err;
+				qp->resp.read_stalled = true;
+				qp->resp.read_psn = pkt->psn;
+				qp->resp.read_sent = i;
+				return -EAGAIN;
 			}
 		}
 		rp->op = SMLX_OP_READ_RESP;
@@ -756,6 +767,7 @@ void smlx_resp_reset(struct smlx_qp *qp)
 	qp->resp.nak_seq_sent = false;
 	qp->resp.epsn = qp->path.rq_psn;
 	qp->resp.res_next = 0;
+	qp->resp.read_stalled = false;
 	if (qp->resp.res)
 		memset(qp->resp.res, 0, qp->resp.nres * sizeof(*qp->resp.res));
 }
