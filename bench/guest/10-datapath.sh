@@ -6,6 +6,7 @@
 # ib_write_bw 64 KiB: "BW average[MB/sec]"; ib_write_lat 8 B: "t_typical
 # [usec]" (perftest's median); the median of the runs is reported.
 . "$(dirname "$0")/lib.sh"
+. "$SMLX_REPO/tests/vm/lib.sh"	# wait_listen
 
 RXE_DEV=${SMLX_RXE_DEV:-rxe0}
 if [ "$BENCH_QUICK" = 1 ]; then
@@ -55,15 +56,6 @@ column() {
 			}
 		}
 		END { exit !found }' "$2"
-}
-
-wait_listen() {
-	local i
-	for i in $(seq 300); do
-		ss -Hltn "sport = :$1" | grep -q . && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # perf_value DEV COLUMN TOOL ARGS...: one server/client run of TOOL on DEV

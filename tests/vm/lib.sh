@@ -64,10 +64,11 @@ zram_swap_on() {
 # ("Can't produce a report", common under emulation): that run alone is
 # repeated, up to three times; any other failure fails at once.  With
 # PERF_ALLOW_TIMING_FAILURE=1, a run that only could not be timed returns 2.
+# The last run's outputs stay in the files $PERF_SRV and $PERF_CLI.
 perf() {
 	local tool=$1; shift
-	local srv cli try crc src pid timing_only=0 gid=${SMLX_GID_INDEX:-1}
-	srv=$(mktemp) cli=$(mktemp)
+	local try crc src pid timing_only=0 gid=${SMLX_GID_INDEX:-1}
+	local srv=${PERF_SRV:=$(mktemp)} cli=${PERF_CLI:=$(mktemp)}
 	for try in 1 2 3; do
 		port=$((port + 1))
 		timeout 240 "$tool" -d "$SMLX_DEV" -x "$gid" -p "$port" "$@" >"$srv" 2>&1 &
