@@ -107,17 +107,27 @@ static u64 smlx_odp_copy_locked(struct smlx_umem_odp *odp, u64 uva, void *buf,
 
 	lockdep_assert_held(&odp->umem_mutex);
 	while (done < length) {
-		u64 entry = smlx_umem_odp_entry(odp, uva + done);
-		unsigned int off = (uva + done) & ~PAGE_MASK;
-		size_t n = min_t(u64, length - done, PAGE_SIZE - off);
+		unsigned long count;
+		const u64 *entries = smlx_umem_odp_entries(odp, uva + done,
+							   &count);
 
-		if ((entry & need) != need) {
+		if (!entries) {
 			*absent = true;
 			break;
 		}
-		smlx_copy_page(pfn_to_page(PHYS_PFN(entry & PAGE_MASK)), off,
-			       buf + done, n, dir);
-		done += n;
+		for (; count && done < length; count--, entries++) {
+			u64 entry = READ_ONCE(*entries);
+			unsigned int off = (uva + done) & ~PAGE_MASK;
+			size_t n = min_t(u64, length - done, PAGE_SIZE - off);
+
+			if ((entry & need) != need) {
+				*absent = true;
+				return done;
+			}
+			smlx_copy_page(pfn_to_page(PHYS_PFN(entry & PAGE_MASK)),
+				       off, buf + done, n, dir);
+			done += n;
+		}
 	}
 	return done;
 }

@@ -98,6 +98,43 @@ void smlx_umem_odp_unmap_range(struct smlx_umem_odp *odp, u64 start, u64 end)
 }
 
 /**
+ * smlx_umem_odp_entries - the entries from the page holding @user_va on
+ * @odp: an explicit ODP umem or an implicit child
+ * @user_va: address inside the umem
+ * @count: set to how many entries the result gives, up to the end of its
+ *	   leaf or of the umem
+ *
+ * Called with umem_mutex held; the entries stay meaningful until it is
+ * dropped (leaves themselves live as long as the umem).  Lets a copy walk
+ * the pages of a leaf without looking the leaf up for each.  Returns NULL
+ * when none of those pages is present.
+ */
+const u64 *smlx_umem_odp_entries(struct smlx_umem_odp *odp, u64 user_va,
+				 unsigned long *count)
+{
+	unsigned long idx = smlx_odp_page_index(user_va);
+	unsigned long slot = smlx_odp_leaf_slot(idx);
+	u64 *leaf;
+
+	lockdep_assert_held(&odp->umem_mutex);
+
+	if (user_va < odp->start || user_va >= odp->end)
+		return NULL;
+	if (odp->hot_leaf && odp->hot_leaf_index == smlx_odp_leaf_index(idx)) {
+		leaf = odp->hot_leaf;
+	} else {
+		leaf = xa_load(&odp->leaves, smlx_odp_leaf_index(idx));
+		if (!leaf)
+			return NULL;
+		odp->hot_leaf = leaf;
+		odp->hot_leaf_index = smlx_odp_leaf_index(idx);
+	}
+	*count = min(SMLX_ODP_LEAF_ENTRIES - slot,
+		     smlx_odp_page_index(odp->end - 1) - idx + 1);
+	return &leaf[slot];
+}
+
+/**
  * smlx_umem_odp_entry - the entry for the page holding @user_va
  * @odp: an explicit ODP umem or an implicit child
  * @user_va: address inside the umem
@@ -107,15 +144,10 @@ void smlx_umem_odp_unmap_range(struct smlx_umem_odp *odp, u64 start, u64 end)
  */
 u64 smlx_umem_odp_entry(struct smlx_umem_odp *odp, u64 user_va)
 {
-	unsigned long idx = smlx_odp_page_index(user_va);
-	u64 *leaf;
+	unsigned long count;
+	const u64 *entry = smlx_umem_odp_entries(odp, user_va, &count);
 
-	lockdep_assert_held(&odp->umem_mutex);
-
-	if (user_va < odp->start || user_va >= odp->end)
-		return 0;
-	leaf = xa_load(&odp->leaves, smlx_odp_leaf_index(idx));
-	return leaf ? READ_ONCE(leaf[smlx_odp_leaf_slot(idx)]) : 0;
+	return entry ? READ_ONCE(*entry) : 0;
 }
 
 static bool smlx_umem_odp_invalidate(struct mmu_interval_notifier *mni,

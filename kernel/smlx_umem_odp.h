@@ -54,6 +54,13 @@ struct smlx_umem_odp {
 	 */
 	struct mutex umem_mutex;
 	struct xarray leaves;		/* leaf index -> u64[SMLX_ODP_LEAF_ENTRIES] */
+	/*
+	 * The leaf the last access used, under umem_mutex: a message walks
+	 * one leaf packet after packet, and a leaf lives as long as the
+	 * umem, so this saves an xarray walk per packet.
+	 */
+	u64 *hot_leaf;
+	unsigned long hot_leaf_index;
 	unsigned long npages;		/* present entries, under umem_mutex */
 
 	/* Implicit parent: one child per 1 << SMLX_ODP_CHUNK_SHIFT bytes. */
@@ -86,6 +93,8 @@ void smlx_umem_odp_release(struct smlx_umem_odp *odp);
 int smlx_umem_odp_map_and_lock(struct smlx_umem_odp *odp, u64 user_va,
 			       u64 bcnt, u64 access_mask, bool fault);
 void smlx_umem_odp_unmap_range(struct smlx_umem_odp *odp, u64 start, u64 end);
+const u64 *smlx_umem_odp_entries(struct smlx_umem_odp *odp, u64 user_va,
+				 unsigned long *count);
 u64 smlx_umem_odp_entry(struct smlx_umem_odp *odp, u64 user_va);
 
 #endif /* SMLX_UMEM_ODP_H */
