@@ -58,14 +58,15 @@ zram_swap_on() {
 	trap zram_swap_off EXIT
 }
 
-# perf TOOL ARGS...: a perftest server in the background, its client to
-# localhost, each run on the next port after $port (set by the case).
+# perftest_pair TOOL ARGS...: a perftest server in the background, its
+# client to localhost, each run on the next port after $port (set by the
+# case).  (Not "perf": that would hide Linux's perf from the cases.)
 # perftest refuses to report when its CPU-clock sampling is too noisy
 # ("Can't produce a report", common under emulation): that run alone is
 # repeated, up to three times; any other failure fails at once.  With
 # PERF_ALLOW_TIMING_FAILURE=1, a run that only could not be timed returns 2.
 # The last run's outputs stay in the files $PERF_SRV and $PERF_CLI.
-perf() {
+perftest_pair() {
 	local tool=$1; shift
 	local try crc src pid timing_only=0 gid=${SMLX_GID_INDEX:-1}
 	local srv=${PERF_SRV:=$(mktemp)} cli=${PERF_CLI:=$(mktemp)}

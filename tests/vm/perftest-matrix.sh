@@ -14,12 +14,12 @@ tools=${PERFTEST_TOOLS:?which perftest tools}
 
 port=$((18900 + RANDOM % 50 * 10))
 
-# retried TOOL ARGS...: one server/client pair (lib.sh's perf, retried
+# retried TOOL ARGS...: one server/client pair (lib.sh's perftest_pair, retried
 # while perftest only could not time it); 0, or 2 when no try could be
 # timed ("Can't produce a report", noisy clocks under emulation; the
 # transfers themselves completed).  Any other failure fails the case.
 retried() {
-	PERF_ALLOW_TIMING_FAILURE=1 perf "$@"
+	PERF_ALLOW_TIMING_FAILURE=1 perftest_pair "$@"
 }
 
 # Sizes perftest reported in $PERF_CLI (first column of its result lines).

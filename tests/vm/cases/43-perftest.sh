@@ -10,14 +10,14 @@ port=18700
 # wrong, the sweep's sizes are covered one run each instead.
 sweep() {
 	local tool=$1 size
-	PERF_ALLOW_TIMING_FAILURE=1 perf "$tool" -a -n 20 && return 0
+	PERF_ALLOW_TIMING_FAILURE=1 perftest_pair "$tool" -a -n 20 && return 0
 	echo "$tool -a: perftest could not time the sweep; running its sizes one by one"
 	for size in 2 64 1024 4096 65536 1048576 8388608; do
-		perf "$tool" -s $size -n 20
+		perftest_pair "$tool" -s $size -n 20
 	done
 }
 
-perf ib_write_bw -n 500
-perf ib_write_bw -n 500 --use_old_post_send
+perftest_pair ib_write_bw -n 500
+perftest_pair ib_write_bw -n 500 --use_old_post_send
 sweep ib_write_bw
 echo "perftest write: all passed"
