@@ -4,9 +4,10 @@
  * access and range checks of the IB spec, then copy between a kernel buffer
  * and the MR's pages through its translation.  Pinned MRs translate through
  * the page table built at registration; ODP MRs through smlx_umem_odp's
- * per-page entries under umem_mutex.  An ODP page that is absent, or read-only for
- * a write, is reported as -EAGAIN with the faulting range in a struct
- * smlx_fault: the engine then stalls the QP until the fault is resolved.
+ * per-page entries under umem_mutex.  An ODP page that is absent, or
+ * read-only for a write, is reported as -EAGAIN with the faulting range in
+ * a struct smlx_fault: the engine then stalls the QP until the fault is
+ * resolved.
  *
  * Everything here runs in process context (the engine's workers): pages
  * are reached with kmap_local_page(), never through a user address.
