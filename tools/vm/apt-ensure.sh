@@ -24,8 +24,10 @@ SMLX_VM_PACKAGES=(
 # Runs `apt-get update` once, only when something is missing.
 apt_ensure() {
 	local missing=() installed pkg log rc
-	# One dpkg-query for all: it is the slow part of a warm run.
-	installed=" $(dpkg-query -W -f='${Package}:${Status} ' "$@" 2>/dev/null |
+	# One dpkg-query for all: it is the slow part of a warm run. It exits 1
+	# when any package is unknown, which is the case this function is for:
+	# under the callers' `set -e -o pipefail` that status must not end them.
+	installed=" $( (dpkg-query -W -f='${Package}:${Status} ' "$@" 2>/dev/null || true) |
 		      sed 's/:install ok installed / /g') "
 	for pkg in "$@"; do
 		case "$installed" in *" $pkg "*) ;; *) missing+=("$pkg") ;; esac
