@@ -160,12 +160,18 @@ static int smlx_resp_claim(struct smlx_qp *qp, const struct smlx_pkt *pkt)
 		}
 		if (!ret)
 			return -ENOENT;
-		memcpy(r, smlx_queue_slot(rq, rq->kidx), rq->stride);
+		/*
+		 * The slot is a power of two (1024 bytes with 32 SGEs), our
+		 * copy only holds the header and SMLX_MAX_SGE SGEs.
+		 */
+		memcpy(r, smlx_queue_slot(rq, rq->kidx),
+		       min_t(size_t, rq->stride, SMLX_RECV_WQE_MAX));
 		smlx_queue_set_consumer(rq, rq->kidx + 1);
 		max_sge = qp->max_recv_sge;
 	}
 	qp->resp.have_wqe = true;
 	qp->resp.wqe_srq = srq;
+	/* The process may have rewritten the slot after posting. */
 	if (r->num_sge > max_sge)
 		return -EPROTO;
 	return 0;
