@@ -90,3 +90,18 @@ perftest_pair() {
 		return 2
 	fail "$tool $*"
 }
+
+# kmsg_mark: remember where the kernel log is now; expect_kmsg_clean then
+# fails the case itself on a WARN, BUG, oops or lockdep report logged since,
+# so a case names its own splat instead of leaving it to vm-run's final
+# check (which fails the whole run, not the case).
+kmsg_mark() {
+	kmsg_tag="smlx-test-mark-$$-$(date +%s%N)"
+	echo "$kmsg_tag" >/dev/kmsg
+}
+expect_kmsg_clean() {
+	local log
+	log=$(dmesg | sed -n "/$kmsg_tag/,\$p" |
+	      grep -E 'WARNING:|BUG:|Oops|general protection|refcount_t:|list_(add|del) corruption|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU|KASAN|UBSAN|hung_task|blocked for more than' || true)
+	[ -z "$log" ] || { echo "$log" >&2; fail "kernel log: ${log%%$'\n'*}"; }
+}
