@@ -95,7 +95,7 @@ static int smlx_comp_fault(struct smlx_qp *qp, struct smlx_swqe *s, int ret,
 			   const struct smlx_fault *fault)
 {
 	if (ret == -EAGAIN) {
-		if (!smlx_qp_stall(qp, fault))
+		if (!smlx_qp_stall(qp, fault, false))
 			return -EAGAIN;
 		ret = -EACCES;
 	}

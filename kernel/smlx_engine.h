@@ -153,6 +153,7 @@ struct smlx_fault {
 	u64 iova;
 	u64 length;
 	bool write;
+	u32 seq;	/* stamped by smlx_qp_stall(); smlx_qp_resume() checks */
 };
 
 enum smlx_copy_dir {
@@ -173,9 +174,10 @@ int smlx_sgl_copy(struct smlx_dev *sdev, struct ib_pd *pd,
 		  struct smlx_fault *fault);
 
 /*
- * ODP hook: the page-fault handler (a later issue) sets
- * smlx_engine_fault_handler.  It returns 0 when it took the fault and will
- * call smlx_qp_resume() once done, or an error to fail the access now.
+ * ODP hook: the page-fault handler sets smlx_engine_fault_handler.  It
+ * returns 0 when it took the fault and will call smlx_qp_resume() with the
+ * same @fault (its seq identifies the stall) once done, or an error to
+ * fail the access now.
  */
 typedef int (*smlx_fault_handler_t)(struct smlx_qp *qp,
 				    const struct smlx_fault *fault);
@@ -241,6 +243,13 @@ struct smlx_qp {
 	refcount_t users;
 	struct completion drained;
 
+	/*
+	 * modify_qp callers are serialised here: ib_uverbs holds only a
+	 * shared lock on the QP.  A modify also holds the engine off
+	 * (smlx_qp_engine_hold()) while it writes what the engine owns.
+	 */
+	struct mutex modify_mutex;
+
 	/* Attributes and state; writers also hold the work off. */
 	spinlock_t state_lock;
 	enum ib_qp_state state;
@@ -266,9 +275,15 @@ struct smlx_qp {
 	struct work_struct work;
 	struct timer_list timer;
 	unsigned long flags;		/* enum smlx_qp_flags */
-	struct smlx_fault fault;	/* valid while SMLX_QPF_STALLED */
-	bool work_reset;		/* state went to RESET: drop everything */
-	bool work_error_seen;		/* the worker flushed for ERR */
+	/*
+	 * The fault the QP is stalled on (valid while SMLX_QPF_STALLED).
+	 * fault_lock orders a stall against its resume, and against a reset
+	 * that forgets it: each stall gets a new fault_seq, and a resume
+	 * whose fault is not the current one is ignored.
+	 */
+	spinlock_t fault_lock;
+	u32 fault_seq;
+	struct smlx_fault fault;
 
 	/* Everything below belongs to the engine (SMLX_QPF_RUNNING) alone. */
 	bool inline_tx;			/* run receivers of our packets now */
@@ -338,7 +353,8 @@ int smlx_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 struct smlx_qp *smlx_qp_get(struct smlx_dev *sdev, u32 qpn);
 void smlx_qp_put(struct smlx_qp *qp);
 void smlx_qp_schedule(struct smlx_qp *qp);
-void smlx_qp_resume(struct smlx_qp *qp, int status);
+void smlx_qp_resume(struct smlx_qp *qp, const struct smlx_fault *fault,
+		     int status);
 void smlx_qp_set_error(struct smlx_qp *qp);
 void smlx_qp_event(struct smlx_qp *qp, enum ib_event_type type);
 bool smlx_qp_deliver(struct smlx_qp *qp, struct smlx_pkt *pkt, bool run);
@@ -362,7 +378,8 @@ void smlx_resp_reset(struct smlx_qp *qp);
 int smlx_comp_packet(struct smlx_qp *qp, struct smlx_pkt *pkt);
 bool smlx_comp_retire(struct smlx_qp *qp);
 void smlx_comp_flush(struct smlx_qp *qp);
-int smlx_qp_stall(struct smlx_qp *qp, const struct smlx_fault *fault);
+int smlx_qp_stall(struct smlx_qp *qp, const struct smlx_fault *fault,
+		  bool rnr);
 
 /* Packets the engine sends on behalf of @qp. */
 struct smlx_pkt *smlx_qp_new_pkt(struct smlx_qp *qp, enum smlx_pkt_op op,

@@ -87,7 +87,7 @@ static void smlx_odp_fault_work(struct work_struct *work)
 		container_of(work, struct smlx_odp_fault_work, work);
 	struct smlx_qp *qp = pf->qp;
 
-	smlx_qp_resume(qp, smlx_odp_resolve(qp->sdev, &pf->fault));
+	smlx_qp_resume(qp, &pf->fault, smlx_odp_resolve(qp->sdev, &pf->fault));
 	smlx_qp_put(qp);
 	kfree(pf);
 }

@@ -90,7 +90,7 @@ static void smlx_qp_run_end(struct smlx_qp *qp)
 	smp_mb__after_atomic();
 	if (test_and_clear_bit(SMLX_QPF_RERUN, &qp->flags))
 		smlx_qp_schedule(qp);
-	wake_up_var(&qp->flags);
+	wake_up_bit(&qp->flags, SMLX_QPF_RUNNING);
 }
 
 /*
@@ -114,7 +114,22 @@ static void smlx_qp_kick(struct smlx_qp *qp)
 /* Until no context runs the engine; new runs may start after. */
 static void smlx_qp_run_wait(struct smlx_qp *qp)
 {
-	wait_var_event(&qp->flags, !test_bit(SMLX_QPF_RUNNING, &qp->flags));
+	wait_on_bit(&qp->flags, SMLX_QPF_RUNNING, TASK_UNINTERRUPTIBLE);
+}
+
+/*
+ * Takes the engine from whoever runs it and keeps it from running: the
+ * caller may then write what the engine owns.  Runs asked for meanwhile
+ * (SMLX_QPF_RERUN) are made by smlx_qp_engine_release().  Sleeps.
+ */
+static void smlx_qp_engine_hold(struct smlx_qp *qp)
+{
+	wait_on_bit_lock(&qp->flags, SMLX_QPF_RUNNING, TASK_UNINTERRUPTIBLE);
+}
+
+static void smlx_qp_engine_release(struct smlx_qp *qp)
+{
+	smlx_qp_run_end(qp);
 }
 
 static enum ib_qp_state smlx_qp_state(struct smlx_qp *qp)
@@ -247,45 +262,96 @@ void smlx_qp_reply_pkt(struct smlx_qp *qp, const struct smlx_pkt *req,
 
 /**
  * smlx_qp_stall - park @qp until the ODP fault @fault is resolved
- * @qp: the QP whose worker met the fault
+ * @qp: the QP whose engine met the fault (it holds SMLX_QPF_RUNNING)
  * @fault: what to fault in
+ * @rnr: stalled as an RC responder on a SEND or WRITE: the requester's
+ *	 resends of the packet are answered RNR NAK meanwhile
  *
- * Returns 0 when the QP is stalled (its worker stops; the packet or WQE
+ * Returns 0 when the QP is stalled (its engine stops; the packet or WQE
  * that faulted is retried from the start on smlx_qp_resume()), or an
  * error when nobody can resolve faults: the access then fails.
+ *
+ * Everything the stall means is set before the handler sees the fault:
+ * its worker may resolve it and resume before the handler returns, and a
+ * flag set after that would outlive the stall.
  */
-int smlx_qp_stall(struct smlx_qp *qp, const struct smlx_fault *fault)
+int smlx_qp_stall(struct smlx_qp *qp, const struct smlx_fault *fault,
+		  bool rnr)
 {
 	smlx_fault_handler_t handler = READ_ONCE(smlx_engine_fault_handler);
+	struct smlx_fault stamped = *fault;
+	bool failed;
 	int ret;
 
 	if (!handler)
 		return -EFAULT;
+	spin_lock_bh(&qp->fault_lock);
 	/* The retry of an access whose fault failed: it fails now. */
-	if (test_and_clear_bit(SMLX_QPF_FAULT_FAILED, &qp->flags) &&
-	    qp->fault.key == fault->key && qp->fault.iova == fault->iova)
+	failed = test_and_clear_bit(SMLX_QPF_FAULT_FAILED, &qp->flags) &&
+		 qp->fault.key == fault->key && qp->fault.iova == fault->iova;
+	if (!failed) {
+		stamped.seq = ++qp->fault_seq;
+		qp->fault = stamped;
+		if (rnr)
+			set_bit(SMLX_QPF_RNR_STALL, &qp->flags);
+		set_bit(SMLX_QPF_STALLED, &qp->flags);
+	}
+	spin_unlock_bh(&qp->fault_lock);
+	if (failed)
 		return -EFAULT;
-	qp->fault = *fault;
-	set_bit(SMLX_QPF_STALLED, &qp->flags);
-	ret = handler(qp, fault);
-	if (ret)
+
+	ret = handler(qp, &stamped);
+	if (ret) {
+		/* Not taken: nobody will resume this stall. */
+		spin_lock_bh(&qp->fault_lock);
+		clear_bit(SMLX_QPF_RNR_STALL, &qp->flags);
 		clear_bit(SMLX_QPF_STALLED, &qp->flags);
+		spin_unlock_bh(&qp->fault_lock);
+	}
 	return ret;
 }
 
-/*
- * Called by the fault handler.  The access is retried either way: after
- * a failed fault (@status an errno) smlx_qp_stall() fails the same access,
- * so the stage that met it reports the error the way it must (requester
- * completion or responder NAK) instead of the QP just going to error.
+/**
+ * smlx_qp_resume - the fault @qp stalled on is resolved
+ * @qp: the stalled QP
+ * @fault: the fault as the handler got it from smlx_qp_stall()
+ * @status: 0, or why the access must fail
+ *
+ * The access is retried either way: after a failed fault
+ * smlx_qp_stall() fails the same access, so the stage that met it reports
+ * the error the way it must (requester completion or responder NAK)
+ * instead of the QP just going to error.  A resume of a stall the QP has
+ * left meanwhile (a reset forgot it, or this is not the latest stall)
+ * changes nothing: it must not release, or fail, a later stall.
  */
-void smlx_qp_resume(struct smlx_qp *qp, int status)
+void smlx_qp_resume(struct smlx_qp *qp, const struct smlx_fault *fault,
+		    int status)
 {
-	if (status)
-		set_bit(SMLX_QPF_FAULT_FAILED, &qp->flags);
+	bool live;
+
+	spin_lock_bh(&qp->fault_lock);
+	live = test_bit(SMLX_QPF_STALLED, &qp->flags) &&
+		  qp->fault.seq == fault->seq;
+	if (live) {
+		if (status)
+			set_bit(SMLX_QPF_FAULT_FAILED, &qp->flags);
+		clear_bit(SMLX_QPF_RNR_STALL, &qp->flags);
+		clear_bit(SMLX_QPF_STALLED, &qp->flags);
+	}
+	spin_unlock_bh(&qp->fault_lock);
+	if (live)
+		smlx_qp_schedule(qp);
+}
+
+/* A reset QP is stalled on nothing: a resume still in flight is stale. */
+static void smlx_qp_forget_fault(struct smlx_qp *qp)
+{
+	spin_lock_bh(&qp->fault_lock);
 	clear_bit(SMLX_QPF_RNR_STALL, &qp->flags);
 	clear_bit(SMLX_QPF_STALLED, &qp->flags);
-	smlx_qp_schedule(qp);
+	clear_bit(SMLX_QPF_FAULT_FAILED, &qp->flags);
+	qp->fault_seq++;
+	spin_unlock_bh(&qp->fault_lock);
 }
 
 /* -------------------------------------------------------------- worker */
@@ -577,7 +643,9 @@ int smlx_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	qp->sdev = sdev;
 	refcount_set(&qp->users, 1);
 	init_completion(&qp->drained);
+	mutex_init(&qp->modify_mutex);
 	spin_lock_init(&qp->state_lock);
+	spin_lock_init(&qp->fault_lock);
 	spin_lock_init(&qp->inbox_lock);
 	INIT_LIST_HEAD(&qp->inbox);
 	INIT_WORK(&qp->work, smlx_qp_work);
@@ -701,7 +769,7 @@ static int smlx_qp_check_attr(struct smlx_qp *qp, struct ib_qp_attr *attr,
 	return 0;
 }
 
-/* Back to the state of a new QP; the worker is idle and stays so. */
+/* Back to the state of a new QP; the caller holds the engine. */
 static void smlx_qp_reset(struct smlx_qp *qp)
 {
 	smlx_qp_drop_inbox(qp);
@@ -716,58 +784,19 @@ static void smlx_qp_reset(struct smlx_qp *qp)
 	smlx_req_reset(qp);
 	smlx_resp_reset(qp);
 	clear_bit(SMLX_QPF_TIMER_FIRED, &qp->flags);
-	clear_bit(SMLX_QPF_STALLED, &qp->flags);
+	smlx_qp_forget_fault(qp);
 }
 
-int smlx_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
-		   struct ib_udata *udata)
+/*
+ * Writes the attributes of @mask; under state_lock, with the engine held
+ * (it owns req.* and reads path.* as it runs).
+ */
+static void smlx_qp_apply_attr(struct smlx_qp *qp, struct ib_qp_attr *attr,
+			       int mask, const struct smlx_av *av,
+			       enum ib_qp_state cur, enum ib_qp_state next)
 {
-	struct smlx_qp *qp = to_sqp(ibqp);
-	enum ib_qp_state now, cur, next;
-	struct smlx_av av;
-	int ret;
-
-	if (udata && udata->inlen &&
-	    !ib_is_udata_cleared(udata, 0, udata->inlen))
-		return -EINVAL;
-	if (mask & ~IB_QP_ATTR_STANDARD_BITS)
-		return -EOPNOTSUPP;
-
-	now = smlx_qp_state(qp);
-	cur = (mask & IB_QP_CUR_STATE) ? attr->cur_qp_state : now;
-	next = (mask & IB_QP_STATE) ? attr->qp_state : cur;
-	if (cur != now && !(cur == IB_QPS_RTS && now == IB_QPS_SQE))
-		return -EINVAL;
-	if (!ib_modify_qp_is_ok(cur, next, ibqp->qp_type, mask))
-		return -EINVAL;
-	ret = smlx_qp_check_attr(qp, attr, mask, &av);
-	if (ret)
-		return ret;
-
-	if (next == IB_QPS_RESET && cur != IB_QPS_RESET) {
-		/* Quiesce the worker so the reset below is not raced. */
-		spin_lock_bh(&qp->state_lock);
-		WRITE_ONCE(qp->state, IB_QPS_RESET);
-		spin_unlock_bh(&qp->state_lock);
-		del_timer_sync(&qp->timer);
-		flush_work(&qp->work);
-		smlx_qp_run_wait(qp);
-		smlx_qp_reset(qp);
-	}
-
-	spin_lock_bh(&qp->state_lock);
-	/*
-	 * The engine may have moved the QP to ERR since the checks: the
-	 * transition was validated from a state it is no longer in, and
-	 * applying it would revive an errored QP.  RESET was set above;
-	 * ERR is where the QP is going anyway.
-	 */
-	if (next != IB_QPS_RESET && next != IB_QPS_ERR && qp->state != now) {
-		spin_unlock_bh(&qp->state_lock);
-		return -EINVAL;
-	}
 	if (mask & IB_QP_AV)
-		qp->path.av = av;
+		qp->path.av = *av;
 	if (mask & IB_QP_QKEY)
 		qp->path.qkey = attr->qkey;
 	if (mask & IB_QP_DEST_QPN)
@@ -809,13 +838,76 @@ int smlx_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	if (mask & IB_QP_RNR_RETRY)
 		qp->req.rnr_left = qp->path.rnr_retry;
 	WRITE_ONCE(qp->state, next);
+}
+
+/* smlx_modify_qp() under modify_mutex. */
+static int smlx_qp_modify(struct smlx_qp *qp, struct ib_qp_attr *attr,
+			  int mask)
+{
+	enum ib_qp_state now, cur, next;
+	struct smlx_av av;
+	int ret;
+
+	now = smlx_qp_state(qp);
+	cur = (mask & IB_QP_CUR_STATE) ? attr->cur_qp_state : now;
+	next = (mask & IB_QP_STATE) ? attr->qp_state : cur;
+	if (cur != now && !(cur == IB_QPS_RTS && now == IB_QPS_SQE))
+		return -EINVAL;
+	if (!ib_modify_qp_is_ok(cur, next, qp->ibqp.qp_type, mask))
+		return -EINVAL;
+	ret = smlx_qp_check_attr(qp, attr, mask, &av);
+	if (ret)
+		return ret;
+
+	smlx_qp_engine_hold(qp);
+	if (next == IB_QPS_RESET && cur != IB_QPS_RESET) {
+		spin_lock_bh(&qp->state_lock);
+		WRITE_ONCE(qp->state, IB_QPS_RESET);
+		spin_unlock_bh(&qp->state_lock);
+		/* The timer only asks for runs; none may find old state. */
+		del_timer_sync(&qp->timer);
+		smlx_qp_reset(qp);
+	}
+
+	spin_lock_bh(&qp->state_lock);
+	/*
+	 * The engine may have moved the QP to ERR since the checks: the
+	 * transition was validated from a state it is no longer in, and
+	 * applying it would revive an errored QP.  RESET was set above;
+	 * ERR is where the QP is going anyway.
+	 */
+	if (next != IB_QPS_RESET && next != IB_QPS_ERR && qp->state != now) {
+		spin_unlock_bh(&qp->state_lock);
+		smlx_qp_engine_release(qp);
+		return -EINVAL;
+	}
+	smlx_qp_apply_attr(qp, attr, mask, &av, cur, next);
 	spin_unlock_bh(&qp->state_lock);
+	smlx_qp_engine_release(qp);
 
 	if (next == IB_QPS_ERR && cur != IB_QPS_ERR && qp->srq)
 		smlx_qp_event(qp, IB_EVENT_QP_LAST_WQE_REACHED);
 	if (next == IB_QPS_RTS || next == IB_QPS_ERR || next == IB_QPS_RTR)
 		smlx_qp_schedule(qp);
 	return 0;
+}
+
+int smlx_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
+		   struct ib_udata *udata)
+{
+	struct smlx_qp *qp = to_sqp(ibqp);
+	int ret;
+
+	if (udata && udata->inlen &&
+	    !ib_is_udata_cleared(udata, 0, udata->inlen))
+		return -EINVAL;
+	if (mask & ~IB_QP_ATTR_STANDARD_BITS)
+		return -EOPNOTSUPP;
+
+	mutex_lock(&qp->modify_mutex);
+	ret = smlx_qp_modify(qp, attr, mask);
+	mutex_unlock(&qp->modify_mutex);
+	return ret;
 }
 
 int smlx_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
@@ -893,6 +985,7 @@ int smlx_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	smlx_qp_drop_inbox(qp);
 	smlx_resp_reset(qp);
 	smlx_qp_free_resources(qp);
+	mutex_destroy(&qp->modify_mutex);
 	return 0;
 }
 

@@ -230,7 +230,7 @@ static int smlx_req_send_one(struct smlx_qp *qp, struct smlx_send_wqe *w,
 		if (ret) {
 			smlx_pkt_free(pkt);
 			if (ret == -EAGAIN) {
-				ret = smlx_qp_stall(qp, &fault);
+				ret = smlx_qp_stall(qp, &fault, false);
 				if (!ret)
 					return -EAGAIN;
 				ret = -EACCES;

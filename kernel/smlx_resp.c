@@ -250,10 +250,9 @@ static bool smlx_resp_rnr_op(const struct smlx_pkt *pkt)
 static int smlx_resp_fault(struct smlx_qp *qp, const struct smlx_pkt *pkt,
 			   const struct smlx_fault *fault)
 {
-	if (smlx_qp_stall(qp, fault))
+	if (smlx_qp_stall(qp, fault,
+			  smlx_resp_rc_like(qp) && smlx_resp_rnr_op(pkt)))
 		return -EACCES;
-	if (smlx_resp_rc_like(qp) && smlx_resp_rnr_op(pkt))
-		set_bit(SMLX_QPF_RNR_STALL, &qp->flags);
 	return -EAGAIN;
 }
 
