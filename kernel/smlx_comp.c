@@ -137,9 +137,18 @@ static int smlx_comp_read_resp(struct smlx_qp *qp, struct smlx_pkt *pkt)
 
 	s->next_resp_psn = smlx_psn_add(pkt->psn, 1);
 	smlx_comp_advance_una(qp, s->next_resp_psn);
-	if (s->next_resp_psn == smlx_psn_add(s->first_psn, s->npsn) &&
-	    s->state == SMLX_SWQE_SENT)
+	/*
+	 * The last response completes the READ whatever the requester is
+	 * doing with it: after a go-back it may be resending a READ whose
+	 * original responses were still on their way (a responder stalled
+	 * on a fault past the timeout).  Waiting for the resend would wait
+	 * forever: its responses are duplicates of what was just placed,
+	 * and with every PSN acknowledged no timer would run to recover.
+	 */
+	if (s->next_resp_psn == smlx_psn_add(s->first_psn, s->npsn)) {
+		smlx_req_resend_done(qp, idx, s->next_resp_psn);
 		smlx_comp_rd_done(qp, s, IB_WC_SUCCESS);
+	}
 	return 0;
 }
 

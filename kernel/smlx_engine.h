@@ -367,6 +367,7 @@ void smlx_req_reset(struct smlx_qp *qp);
 void smlx_req_progress_timer(struct smlx_qp *qp);
 void smlx_req_go_back(struct smlx_qp *qp, u32 psn);
 struct smlx_swqe *smlx_req_oldest(struct smlx_qp *qp, u32 *index);
+void smlx_req_resend_done(struct smlx_qp *qp, u32 idx, u32 end);
 void smlx_req_fail_oldest(struct smlx_qp *qp, u8 status);
 void smlx_req_rnr(struct smlx_qp *qp, u32 psn, u8 rnr_timer);
 int smlx_resp_packet(struct smlx_qp *qp, struct smlx_pkt *pkt);

@@ -459,6 +459,25 @@ void smlx_req_go_back(struct smlx_qp *qp, u32 psn)
 	qp->req.blocked = false;
 }
 
+/**
+ * smlx_req_resend_done - the WQE at @idx needs no more resending
+ * @qp: RC or XRC initiator
+ * @idx: a READ that got its last response
+ * @end: the PSN after it
+ *
+ * When the requester is still resending it after a go-back, it skips
+ * the rest and goes on with the next WQE, from @end.
+ */
+void smlx_req_resend_done(struct smlx_qp *qp, u32 idx, u32 end)
+{
+	if (qp->req.send != idx)
+		return;
+	qp->req.send++;
+	if (smlx_psn_diff(end, qp->req.psn) > 0)
+		qp->req.psn = end;
+	smlx_req_progress_timer(qp);
+}
+
 /* The oldest WQE without a result, or NULL. */
 struct smlx_swqe *smlx_req_oldest(struct smlx_qp *qp, u32 *index)
 {
