@@ -358,18 +358,12 @@ void smlx_comp_flush(struct smlx_qp *qp)
 
 	/* A receive claimed for an unfinished message. */
 	if (qp->resp.have_wqe) {
-		struct smlx_srq *srq = qp->resp.wqe_srq;
-		struct smlx_cq *cq = srq && srq->ibsrq.ext.cq ?
-				     to_scq(srq->ibsrq.ext.cq) : qp->rcq;
+		struct smlx_cq *cq = smlx_resp_wqe_cq(qp);
 
 		if (cq)
 			smlx_comp_post_recv_flush(qp, cq,
 				((struct smlx_recv_wqe *)qp->resp.wqe)->wr_id);
-		qp->resp.have_wqe = false;
-		if (srq) {
-			smlx_srq_put(srq);
-			qp->resp.wqe_srq = NULL;
-		}
+		smlx_resp_release_wqe(qp);
 	}
 
 	q = qp->rq;

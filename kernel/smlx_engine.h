@@ -78,9 +78,15 @@ struct smlx_srq {
 	u32 max_sge;
 	u32 limit;			/* armed low-water mark, 0: disarmed */
 	bool error;
-	/* Lookups by srqn (XRC) hold a reference; destroy waits for them. */
+	/*
+	 * Lookups by srqn hold a reference while they handle one packet;
+	 * destroy waits for them.  A responder keeps no reference from one
+	 * packet of a message to the next: it remembers srqn and serial (an
+	 * srqn may be reused, a serial is not) and looks the SRQ up again.
+	 */
 	refcount_t users;
 	struct completion drained;
+	u32 serial;
 };
 
 static inline struct smlx_srq *to_ssrq(struct ib_srq *ibsrq)
@@ -315,7 +321,11 @@ struct smlx_qp {
 		u64 offset;		/* bytes placed of the open message */
 		u64 write_len;		/* total of the open WRITE */
 		bool have_wqe;		/* recv WQE claimed for the message */
-		struct smlx_srq *wqe_srq;	/* where it came from */
+		bool wqe_from_srq;	/* ... from the SRQ wqe_srqn */
+		u32 wqe_srqn;
+		u32 wqe_srq_serial;
+		/* that SRQ, held while one packet is handled; NULL: gone */
+		struct smlx_srq *wqe_srq;
 		void *wqe;		/* copy of the claimed recv WQE */
 		u32 ack_port;		/* where coalesced ACKs go */
 		u32 ack_qpn;
@@ -376,6 +386,8 @@ bool smlx_resp_is_rnr_resend(const struct smlx_qp *qp,
 void smlx_resp_rnr(struct smlx_qp *qp, const struct smlx_pkt *pkt);
 void smlx_resp_batch_done(struct smlx_qp *qp);
 void smlx_resp_reset(struct smlx_qp *qp);
+struct smlx_cq *smlx_resp_wqe_cq(struct smlx_qp *qp);
+void smlx_resp_release_wqe(struct smlx_qp *qp);
 int smlx_comp_packet(struct smlx_qp *qp, struct smlx_pkt *pkt);
 bool smlx_comp_retire(struct smlx_qp *qp);
 void smlx_comp_flush(struct smlx_qp *qp);

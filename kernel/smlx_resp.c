@@ -71,22 +71,73 @@ static void smlx_resp_nak(struct smlx_qp *qp, const struct smlx_pkt *req,
 	smlx_resp_send_ack(qp, req->src_port, req->src_qpn, code, req->psn);
 }
 
+/*
+ * The SRQ the claimed WQE came from, looked up again by number and serial
+ * and held until smlx_resp_unpin_srq(); NULL when it is gone (destroyed,
+ * its number perhaps reused).  No reference lasts from one packet to the
+ * next: an initiator that stops in the middle of a message (or dies) must
+ * not make ibv_destroy_srq, or the exit of the SRQ's process, wait for it.
+ */
+static struct smlx_srq *smlx_resp_pin_srq(struct smlx_qp *qp)
+{
+	struct smlx_srq *srq;
+
+	if (!qp->resp.have_wqe || !qp->resp.wqe_from_srq || qp->resp.wqe_srq)
+		return qp->resp.wqe_srq;
+	srq = smlx_srq_get(qp->sdev, qp->resp.wqe_srqn);
+	if (srq && srq->serial != qp->resp.wqe_srq_serial) {
+		smlx_srq_put(srq);
+		srq = NULL;
+	}
+	qp->resp.wqe_srq = srq;
+	return srq;
+}
+
+static void smlx_resp_unpin_srq(struct smlx_qp *qp)
+{
+	if (qp->resp.wqe_srq) {
+		smlx_srq_put(qp->resp.wqe_srq);
+		qp->resp.wqe_srq = NULL;
+	}
+}
+
+/* The claimed WQE's SRQ is gone: the WQE went with it. */
+static bool smlx_resp_wqe_lost(struct smlx_qp *qp)
+{
+	return qp->resp.have_wqe && qp->resp.wqe_from_srq &&
+	       !qp->resp.wqe_srq;
+}
+
+/* CQ of the claimed WQE; NULL when there is none (SRQ gone). */
 static struct smlx_cq *smlx_resp_cq(struct smlx_qp *qp)
 {
 	struct smlx_srq *srq = qp->resp.wqe_srq;
 
+	if (smlx_resp_wqe_lost(qp))
+		return NULL;
 	if (qp->ibqp.qp_type == IB_QPT_XRC_TGT && srq && srq->ibsrq.ext.cq)
 		return to_scq(srq->ibsrq.ext.cq);
 	return qp->rcq;
 }
 
-static void smlx_resp_release_wqe(struct smlx_qp *qp)
+/**
+ * smlx_resp_wqe_cq - where the claimed receive WQE completes
+ * @qp: QP with resp.have_wqe set, engine running
+ *
+ * For a WQE of an SRQ, holds that SRQ until smlx_resp_release_wqe().
+ * Returns NULL when the SRQ is gone: nothing is to be completed.
+ */
+struct smlx_cq *smlx_resp_wqe_cq(struct smlx_qp *qp)
+{
+	smlx_resp_pin_srq(qp);
+	return smlx_resp_cq(qp);
+}
+
+void smlx_resp_release_wqe(struct smlx_qp *qp)
 {
 	qp->resp.have_wqe = false;
-	if (qp->resp.wqe_srq) {
-		smlx_srq_put(qp->resp.wqe_srq);
-		qp->resp.wqe_srq = NULL;
-	}
+	qp->resp.wqe_from_srq = false;
+	smlx_resp_unpin_srq(qp);
 }
 
 /* Completes the claimed receive WQE.  A dead CQ kills the QP. */
@@ -106,6 +157,10 @@ static void smlx_resp_complete(struct smlx_qp *qp, const struct smlx_pkt *pkt,
 	bool solicited = pkt->flags & SMLX_PKT_SOLICITED;
 	int ret = -EINVAL;
 
+	if (smlx_resp_wqe_lost(qp)) {
+		smlx_resp_release_wqe(qp);
+		return;
+	}
 	if (flags & SMLX_WC_WITH_IMM)
 		cqe.imm_data = pkt->imm;
 	if (cq)
@@ -170,7 +225,13 @@ static int smlx_resp_claim(struct smlx_qp *qp, const struct smlx_pkt *pkt)
 		max_sge = qp->max_recv_sge;
 	}
 	qp->resp.have_wqe = true;
-	qp->resp.wqe_srq = srq;
+	qp->resp.wqe_from_srq = !!srq;
+	if (srq) {
+		/* held until this packet is done, then looked up again */
+		qp->resp.wqe_srq = srq;
+		qp->resp.wqe_srqn = srq->srqn;
+		qp->resp.wqe_srq_serial = srq->serial;
+	}
 	/* The process may have rewritten the slot after posting. */
 	if (r->num_sge > max_sge)
 		return -EPROTO;
@@ -179,7 +240,9 @@ static int smlx_resp_claim(struct smlx_qp *qp, const struct smlx_pkt *pkt)
 
 static struct ib_pd *smlx_resp_wqe_pd(struct smlx_qp *qp)
 {
-	return qp->resp.wqe_srq ? qp->resp.wqe_srq->ibsrq.pd : qp->ibqp.pd;
+	if (qp->resp.wqe_from_srq)
+		return qp->resp.wqe_srq ? qp->resp.wqe_srq->ibsrq.pd : NULL;
+	return qp->ibqp.pd;
 }
 
 /* PD rkeys are checked against: an XRC target has none, its SRQ has. */
@@ -206,6 +269,8 @@ static int smlx_resp_place(struct smlx_qp *qp, u64 offset, void *data,
 {
 	struct smlx_recv_wqe *r = smlx_resp_wqe(qp);
 
+	if (!smlx_resp_wqe_pd(qp))
+		return -EACCES;
 	return smlx_sgl_copy(qp->sdev, smlx_resp_wqe_pd(qp),
 			     (struct smlx_sge *)(r + 1), r->num_sge, offset,
 			     data, len, SMLX_TO_MR, fault);
@@ -301,6 +366,14 @@ static int smlx_resp_send(struct smlx_qp *qp, struct smlx_pkt *pkt)
 		qp->resp.op = SMLX_OP_SEND;
 		qp->resp.offset = 0;
 	} else if (!qp->resp.active || qp->resp.op != SMLX_OP_SEND) {
+		smlx_resp_fail(qp, pkt, SMLX_NAK_INV_REQ, IB_WC_SUCCESS);
+		return 0;
+	} else if (smlx_resp_wqe_lost(qp)) {
+		/*
+		 * The SRQ was destroyed since the first packet, and the WQE
+		 * with it: the message is abandoned, nothing completes.
+		 */
+		smlx_resp_release_wqe(qp);
 		smlx_resp_fail(qp, pkt, SMLX_NAK_INV_REQ, IB_WC_SUCCESS);
 		return 0;
 	}
@@ -727,15 +800,7 @@ static int smlx_resp_ud(struct smlx_qp *qp, struct smlx_pkt *pkt)
 	return 0;
 }
 
-/**
- * smlx_resp_packet - handle one request packet addressed to @qp
- * @qp: destination QP, in RTR or later
- * @pkt: the request
- *
- * Returns 0 when the packet is done with, or -EAGAIN when the QP stalled
- * on an ODP fault: the packet is kept and handled again on resume.
- */
-int smlx_resp_packet(struct smlx_qp *qp, struct smlx_pkt *pkt)
+static int __smlx_resp_packet(struct smlx_qp *qp, struct smlx_pkt *pkt)
 {
 	if (!smlx_resp_type_ok(qp, pkt))
 		return 0;
@@ -749,6 +814,25 @@ int smlx_resp_packet(struct smlx_qp *qp, struct smlx_pkt *pkt)
 	if (qp->ibqp.qp_type == IB_QPT_UC)
 		return smlx_resp_uc(qp, pkt);
 	return smlx_resp_rc(qp, pkt);
+}
+
+/**
+ * smlx_resp_packet - handle one request packet addressed to @qp
+ * @qp: destination QP, in RTR or later
+ * @pkt: the request
+ *
+ * Returns 0 when the packet is done with, or -EAGAIN when the QP stalled
+ * on an ODP fault: the packet is kept and handled again on resume.
+ */
+int smlx_resp_packet(struct smlx_qp *qp, struct smlx_pkt *pkt)
+{
+	int ret;
+
+	/* An open message's WQE: is its SRQ still there? */
+	smlx_resp_pin_srq(qp);
+	ret = __smlx_resp_packet(qp, pkt);
+	smlx_resp_unpin_srq(qp);
+	return ret;
 }
 
 /* One ACK for everything the batch accepted. */

@@ -14,6 +14,9 @@
 
 #define SMLX_RECV_WQE_HDR	sizeof(struct smlx_recv_wqe)
 
+/* Tells an SRQ from an earlier one with the same number. */
+static atomic_t smlx_srq_serial = ATOMIC_INIT(0);
+
 static void smlx_srq_event(struct smlx_srq *srq, enum ib_event_type type)
 {
 	struct ib_event ev = {
@@ -63,6 +66,7 @@ int smlx_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
 	init_completion(&srq->drained);
 	srq->max_sge = max_sge;
 	srq->limit = attr->srq_limit;
+	srq->serial = atomic_inc_return(&smlx_srq_serial);
 
 	uctx = rdma_udata_to_drv_context(udata, struct smlx_ucontext, ibuc);
 	srq->queue = smlx_queue_create(&uctx->ibuc, slots, stride);
@@ -135,7 +139,10 @@ int smlx_destroy_srq(struct ib_srq *ibsrq, struct ib_udata *udata)
 	struct smlx_srq *srq = to_ssrq(ibsrq);
 
 	xa_erase(&to_sdev(ibsrq->device)->eng.srq_xa, srq->srqn);
-	/* XRC responders found it by number; wait until they are done. */
+	/*
+	 * Responders found it by number; wait for those handling a packet
+	 * now.  None holds it longer: a message left open loses its WQE.
+	 */
 	smlx_srq_put(srq);
 	wait_for_completion(&srq->drained);
 	smlx_queue_destroy(srq->queue);
