@@ -2,9 +2,16 @@
 # The main build: installs what the build and tools/vm-run need (when root and
 # missing), then configures and builds build/ (userspace + the kernel module
 # target "kmod"); with --asan also build-asan/ (userspace with ASan + UBSan).
-# Idempotent; prints nothing but compiler output when there is work to do.
+# Idempotent; prints nothing but compiler output when there is work to do
+# (and, when it installs packages, one line saying which, then progress).
+# Any failure says what failed: a step's own message, or the ERR trap's.
 
 set -euo pipefail
+set -E
+# A command that fails with no message of its own (set -e) still says so;
+# not inside command substitutions, where bash turns -e off.
+trap '_err_rc=$?; [[ $- != *e* ]] || echo "build.sh: line $LINENO: \"$BASH_COMMAND\" failed (exit $_err_rc)." \
+	"This exit has no message of its own: please report it with the lines above." >&2' ERR
 
 REPO=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd -P)
 JOBS=2
@@ -32,10 +39,14 @@ if [ $deps = 1 ]; then
 	# shellcheck source=tools/vm/apt-ensure.sh
 	. "$REPO/tools/vm/apt-ensure.sh"
 	if [ "$(id -u)" -eq 0 ]; then
-		apt_ensure "${SMLX_BUILD_PACKAGES[@]}" "${SMLX_VM_PACKAGES[@]}"
+		apt_ensure "${SMLX_BUILD_PACKAGES[@]}" "${SMLX_VM_PACKAGES[@]}" || {
+			echo "build.sh: the Debian packages above could not be installed;" \
+			     "fix that (or use --no-deps with them installed) and run ./build.sh again" >&2
+			exit 1
+		}
 	else
 		apt_ensure "${SMLX_BUILD_PACKAGES[@]}" "${SMLX_VM_PACKAGES[@]}" ||
-			echo "build.sh: continuing without them" >&2
+			echo "build.sh: not root, continuing without them (the build may fail)" >&2
 	fi
 fi
 
