@@ -5,8 +5,9 @@
 
 # Needed to build build/ and build-asan/ (libibverbs-dev is only for the ABI
 # comparison test: our build must never include Debian's verbs headers).
+# Installed without recommends, so gcc's libc6-dev is named here.
 SMLX_BUILD_PACKAGES=(
-	cmake gcc make pkg-config python3
+	cmake gcc libc6-dev make pkg-config python3
 	linux-headers-amd64
 	libnl-3-dev libnl-route-3-dev
 	libibverbs-dev
