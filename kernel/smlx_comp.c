@@ -222,7 +222,7 @@ int smlx_comp_packet(struct smlx_qp *qp, struct smlx_pkt *pkt)
 	if (!qp->sq || (qp->ibqp.qp_type != IB_QPT_RC &&
 			qp->ibqp.qp_type != IB_QPT_XRC_INI))
 		return 0;
-	if (pkt->src_qpn != qp->path.dest_qpn || qp->req.blocked)
+	if (!smlx_qp_from_peer(qp, pkt) || qp->req.blocked)
 		return 0;
 
 	switch (pkt->op) {

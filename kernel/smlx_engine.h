@@ -368,6 +368,7 @@ void smlx_qp_resume(struct smlx_qp *qp, const struct smlx_fault *fault,
 void smlx_qp_set_error(struct smlx_qp *qp);
 void smlx_qp_event(struct smlx_qp *qp, enum ib_event_type type);
 bool smlx_qp_deliver(struct smlx_qp *qp, struct smlx_pkt *pkt, bool run);
+bool smlx_qp_from_peer(struct smlx_qp *qp, const struct smlx_pkt *pkt);
 void smlx_qp_work(struct work_struct *work);
 
 /* The engine stages, all run under SMLX_QPF_RUNNING (docs/engine.md). */

@@ -46,6 +46,48 @@ static bool smlx_resp_type_ok(struct smlx_qp *qp, const struct smlx_pkt *pkt)
 	}
 }
 
+/*
+ * Whether @pkt comes from the far end of @qp's path, @port being the wire
+ * port of that end.  The whole source address is checked, as hardware
+ * checks the path: the sending device's wire port (the wire sets it, the
+ * sender's process cannot), the source GID, the destination GID and the
+ * source QPN must be the far end (the port of path.av.dgid, path.av.dgid,
+ * path.dest_qpn) and our own end (path.av.sgid).  A QP on another smlx
+ * device that took our peer's QPN fails on the port and on the GID.
+ * Pure: smlx_resp_is_rnr_resend() calls it under the inbox lock.
+ */
+static bool smlx_path_is(const struct smlx_qp *qp, const struct smlx_pkt *pkt,
+			 u32 port)
+{
+	const struct smlx_av *av = &qp->path.av;
+
+	return pkt->src_qpn == qp->path.dest_qpn && port &&
+	       pkt->src_port == port &&
+	       !memcmp(&pkt->sgid, &av->dgid, sizeof(pkt->sgid)) &&
+	       !memcmp(&pkt->dgid, &av->sgid, sizeof(pkt->dgid));
+}
+
+/**
+ * smlx_qp_from_peer - may connected @qp take @pkt?
+ * @qp: RC, UC or XRC QP past RTR, engine running
+ * @pkt: request (responder) or reply (requester) addressed to @qp
+ *
+ * See smlx_path_is().  Looks the far end's wire port up if the path does
+ * not know it yet.  The caller drops a packet that fails, silently, as
+ * hardware drops what does not belong to a connection.
+ */
+bool smlx_qp_from_peer(struct smlx_qp *qp, const struct smlx_pkt *pkt)
+{
+	struct smlx_av *av = &qp->path.av;
+	u32 port = READ_ONCE(av->port_id);
+
+	if (!port && pkt->src_qpn == qp->path.dest_qpn) {
+		port = smlx_wire_resolve(&av->dgid);
+		WRITE_ONCE(av->port_id, port);
+	}
+	return smlx_path_is(qp, pkt, port);
+}
+
 static void smlx_resp_send_ack(struct smlx_qp *qp, u32 port, u32 qpn,
 			       enum smlx_ack_code code, u32 psn)
 {
@@ -62,6 +104,9 @@ static void smlx_resp_send_ack(struct smlx_qp *qp, u32 port, u32 qpn,
 	pkt->src_qpn = qp->ibqp.qp_num;
 	pkt->dst_port = port;
 	pkt->dst_qpn = qpn;
+	/* The requester checks where its ACKs come from, as we do. */
+	pkt->sgid = qp->path.av.sgid;
+	pkt->dgid = qp->path.av.dgid;
 	smlx_wire_send(pkt);
 }
 
@@ -331,7 +376,7 @@ static int smlx_resp_fault(struct smlx_qp *qp, const struct smlx_pkt *pkt,
 bool smlx_resp_is_rnr_resend(const struct smlx_qp *qp,
 			     const struct smlx_pkt *pkt)
 {
-	return pkt->src_qpn == qp->path.dest_qpn &&
+	return smlx_path_is(qp, pkt, READ_ONCE(qp->path.av.port_id)) &&
 	       pkt->psn == qp->resp.epsn && smlx_resp_rnr_op(pkt);
 }
 
@@ -806,8 +851,8 @@ static int __smlx_resp_packet(struct smlx_qp *qp, struct smlx_pkt *pkt)
 		return 0;
 	if (qp->ibqp.qp_type == IB_QPT_UD)
 		return smlx_resp_ud(qp, pkt);
-	/* Connected: only our peer talks to us. */
-	if (pkt->src_qpn != qp->path.dest_qpn)
+	/* Connected: only the far end of our path talks to us. */
+	if (!smlx_qp_from_peer(qp, pkt))
 		return 0;
 	qp->resp.ack_port = pkt->src_port;
 	qp->resp.ack_qpn = pkt->src_qpn;
