@@ -1570,12 +1570,15 @@ static int op_buf_unmap(struct th *t)
 
 	if (!wrl(t, &o->lk))
 		return -1;
-	/* keep the address space reserved: PROT_NONE, not a hole */
+	/*
+	 * Unmapped for the device, but never a hole: the provider's next
+	 * ring mmap could land in it, and the next remap would replace the
+	 * ring.  A PROT_NONE mapping in its place unmaps the pages all the
+	 * same (the MMU notifiers see an unmap).
+	 */
 	ret = mmap(buf_addr(b), BUFSZ, PROT_NONE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
 		   0) == MAP_FAILED;
-	if (chance(&t->r, 50))
-		ret = munmap(buf_addr(b), BUFSZ);
 	o->state = BUF_UNMAPPED;
 	NOTE(t, "buf %d -> %d", b, ret);
 	return !!ret;
