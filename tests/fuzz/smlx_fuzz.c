@@ -140,7 +140,7 @@ enum op_id {
 	OP_MR_REREG, OP_MR_DEREG, OP_MW, OP_ADVISE, OP_POST_SEND, OP_WR_API,
 	OP_POST_RECV, OP_POST_SRQ_RECV, OP_ASYNC, OP_BUF_REMAP,
 	OP_BUF_MADVISE, OP_BUF_TOUCH, OP_BUF_UNMAP, OP_FORK, OP_SCRIBBLE,
-	OP_RAW_CMD, OP_MMAP_RAND, OP_QUERY_DEV, NOPS
+	OP_RAW_CMD, OP_MMAP_RAND, OP_QUERY_DEV, OP_PAIR_UP, NOPS
 };
 
 static const struct {
@@ -188,6 +188,7 @@ static const struct {
 	[OP_RAW_CMD] = { "raw_command", 4 },
 	[OP_MMAP_RAND] = { "mmap_random", 1 },
 	[OP_QUERY_DEV] = { "query_device", 1 },
+	[OP_PAIR_UP] = { "pair_up_traffic", 10 },
 };
 
 struct shared {
@@ -231,6 +232,7 @@ struct qp_o {
 	bool ex;		/* created with send_ops_flags: ibv_wr_* usable */
 	uint64_t send_ops;	/* the builders it installed */
 	uint32_t max_send_sge, max_recv_sge, max_inline;
+	int pd;			/* PD slot, -1 for XRC targets */
 };
 struct srq_o { pthread_rwlock_t lk; struct ibv_srq *p; uint32_t max_sge; };
 struct xrcd_o { pthread_rwlock_t lk; struct ibv_xrcd *p; };
@@ -249,6 +251,7 @@ struct snap {
 	uint32_t srqn[NSRQ];
 	uint32_t lkey[NMR], rkey[NMR];
 	uint64_t mr_addr[NMR], mr_len[NMR];
+	int mr_pd[NMR];		/* PD slot + 1; 0 once deregistered */
 };
 
 static struct {
@@ -432,6 +435,17 @@ static void ah_attr_of(struct th *t, struct ibv_ah_attr *ah)
 	case 5: ah->static_rate = (uint8_t)rnd(&t->r); break;
 	default: break;
 	}
+}
+
+static void ah_attr_valid(struct ibv_ah_attr *ah)
+{
+	memset(ah, 0, sizeof(*ah));
+	ah->port_num = PORT;
+	ah->dlid = w.port.lid;
+	ah->is_global = 1;
+	ah->grh.dgid = w.gid;
+	ah->grh.sgid_index = w.gid_index;
+	ah->grh.hop_limit = 64;
 }
 
 /* ---- operations ---- */
@@ -745,6 +759,7 @@ static int op_qp_create(struct th *t)
 	o->max_send_sge = a.cap.max_send_sge;
 	o->max_recv_sge = a.cap.max_recv_sge;
 	o->max_inline = a.cap.max_inline_data;
+	o->pd = a.pd && type != IBV_QPT_XRC_RECV ? p : -1;
 	SNAP_SET(w.s.qpn[i], o->p->qp_num);
 	SNAP_SET(w.s.qp_type[i], (uint32_t)type);
 	return 0;
@@ -784,7 +799,8 @@ static uint32_t peer_qpn(struct th *t, enum ibv_qp_type type)
 }
 
 /* One step towards RTS (or out of it), with now and then a wrong attribute. */
-static int qp_step(struct th *t, struct ibv_qp *qp, enum ibv_qp_state cur)
+static int qp_step(struct th *t, struct ibv_qp *qp, enum ibv_qp_state cur,
+		   bool valid, uint32_t remote)
 {
 	struct ibv_qp_attr a = {};
 	enum ibv_qp_type type = qp->qp_type;
@@ -809,15 +825,17 @@ static int qp_step(struct th *t, struct ibv_qp *qp, enum ibv_qp_state cur)
 	case IBV_QPS_INIT:
 		a.qp_state = IBV_QPS_RTR;
 		if (conn) {
-			a.path_mtu = chance(&t->r, 70) ? IBV_MTU_1024 :
+			a.path_mtu = valid || chance(&t->r, 70) ? IBV_MTU_1024 :
 				     (enum ibv_mtu)(1 + below(&t->r, 5));
-			a.dest_qp_num = peer_qpn(t, type);
+			a.dest_qp_num = valid ? remote : peer_qpn(t, type);
 			a.rq_psn = chance(&t->r, 50) ? 0 : rnd(&t->r) & 0xffffff;
 			ah_attr_of(t, &a.ah_attr);
+			if (valid)
+				ah_attr_valid(&a.ah_attr);
 			mask |= IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
 				IBV_QP_RQ_PSN;
 			if (type != IBV_QPT_UC) {
-				a.max_dest_rd_atomic = below(&t->r, 17);
+				a.max_dest_rd_atomic = valid ? 4 : below(&t->r, 17);
 				a.min_rnr_timer = below(&t->r, 4);
 				mask |= IBV_QP_MAX_DEST_RD_ATOMIC |
 					IBV_QP_MIN_RNR_TIMER;
@@ -832,8 +850,8 @@ static int qp_step(struct th *t, struct ibv_qp *qp, enum ibv_qp_state cur)
 		    type == IBV_QPT_XRC_RECV) {
 			a.timeout = 8 + below(&t->r, 7);
 			a.retry_cnt = below(&t->r, 8);
-			a.rnr_retry = below(&t->r, 8);
-			a.max_rd_atomic = below(&t->r, 17);
+			a.rnr_retry = valid ? 7 : below(&t->r, 8);
+			a.max_rd_atomic = valid ? 4 : below(&t->r, 17);
 			mask |= IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
 				IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC;
 		}
@@ -852,7 +870,7 @@ static int qp_step(struct th *t, struct ibv_qp *qp, enum ibv_qp_state cur)
 		default: return 0;
 		}
 	}
-	switch (below(&t->r, 20)) {
+	switch (valid ? 20 : below(&t->r, 20)) {
 	case 0: mask ^= 1 << below(&t->r, 21); break;
 	case 1: a.qp_state = (enum ibv_qp_state)below(&t->r, 8); break;
 	case 2: a.pkey_index = (uint16_t)rnd(&t->r); break;
@@ -886,7 +904,7 @@ static int op_qp_connect(struct th *t)
 		}
 		if (steps > 1 && qa.qp_state == IBV_QPS_RTS)
 			break;
-		ret = qp_step(t, o->p, qa.qp_state);
+		ret = qp_step(t, o->p, qa.qp_state, false, 0);
 		if (ret)
 			break;
 	}
@@ -1107,8 +1125,9 @@ static void rnd_range(struct th *t, uint64_t *addr, uint64_t *len)
 	}
 }
 
-static void snap_mr(int i, struct ibv_mr *mr, uint64_t iova)
+static void snap_mr(int i, struct ibv_mr *mr, uint64_t iova, int pd)
 {
+	SNAP_SET(w.s.mr_pd[i], pd + 1);
 	SNAP_SET(w.s.lkey[i], mr->lkey);
 	SNAP_SET(w.s.rkey[i], mr->rkey);
 	SNAP_SET(w.s.mr_addr[i], iova);
@@ -1152,7 +1171,7 @@ static int op_mr_reg(struct th *t)
 	     access, o->p ? "ok" : strerror(errno));
 	if (!o->p)
 		return 1;
-	snap_mr(i, o->p, iova);
+	snap_mr(i, o->p, iova, p);
 	return 0;
 }
 
@@ -1184,7 +1203,8 @@ static int op_mr_rereg(struct th *t)
 	     " access %#x -> %d", i, flags, p, addr, len, access, ret);
 	/* On a failed command the MR is still registered as it was. */
 	if (!ret)
-		snap_mr(i, o->p, (uintptr_t)o->p->addr);
+		snap_mr(i, o->p, (uintptr_t)o->p->addr,
+			pd ? p : SNAP_GET(w.s.mr_pd[i]) - 1);
 	return !!ret;
 }
 
@@ -1196,8 +1216,10 @@ static int op_mr_dereg(struct th *t)
 	if (!o)
 		return -1;
 	ret = ibv_dereg_mr(o->p);
-	if (!ret)
+	if (!ret) {
 		o->p = NULL;
+		SNAP_SET(w.s.mr_pd[i], 0);
+	}
 	NOTE(t, "mr[%d] -> %d", i, ret);
 	return !!ret;
 }
@@ -1896,6 +1918,164 @@ static int op_query_dev(struct th *t)
 	return !!ret;
 }
 
+/*
+ * A valid SGE: over a live MR of PD slot @pd (by the snapshot), within it.
+ * False when the PD has none.
+ */
+static bool valid_sge(struct th *t, int pd, struct ibv_sge *sge,
+		      uint32_t max_len, uint32_t *rkey)
+{
+	int k, m;
+
+	for (k = 0; k < 2 * NMR; k++) {
+		uint64_t addr, len, off;
+
+		m = below(&t->r, NMR);
+		if (SNAP_GET(w.s.mr_pd[m]) != pd + 1)
+			continue;
+		addr = SNAP_GET(w.s.mr_addr[m]);
+		len = SNAP_GET(w.s.mr_len[m]);
+		if (len > 64ULL << 20)	/* implicit: within our buffers */
+			addr = (uintptr_t)w.base, len = NBUF * BUFSZ;
+		if (!len)
+			continue;
+		off = below(&t->r, len);
+		if (len - off < max_len)
+			max_len = len - off;
+		sge->addr = addr + off;
+		sge->length = 1 + below(&t->r, max_len);
+		sge->lkey = SNAP_GET(w.s.lkey[m]);
+		if (rkey)
+			*rkey = SNAP_GET(w.s.rkey[m]);
+		return true;
+	}
+	return false;
+}
+
+/* RESET -> INIT -> RTR -> RTS towards @remote, every attribute valid. */
+static int qp_bring_up(struct th *t, struct ibv_qp *qp, uint32_t remote)
+{
+	struct ibv_qp_attr a = { .qp_state = IBV_QPS_RESET };
+	enum ibv_qp_state st;
+	int ret;
+
+	ret = ibv_modify_qp(qp, &a, IBV_QP_STATE);
+	for (st = IBV_QPS_RESET; !ret && st != IBV_QPS_RTS; st++) {
+		if (qp->qp_type == IBV_QPT_XRC_RECV && st == IBV_QPS_RTR)
+			break;	/* a target needs no RTS */
+		ret = qp_step(t, qp, st, true, remote);
+	}
+	return ret;
+}
+
+static bool pair_types(enum ibv_qp_type a, enum ibv_qp_type b)
+{
+	return (a == b && (a == IBV_QPT_RC || a == IBV_QPT_UC || a == IBV_QPT_UD)) ||
+	       (a == IBV_QPT_XRC_SEND && b == IBV_QPT_XRC_RECV);
+}
+
+/*
+ * The valid path, so that there is traffic to disturb: two QPs of ours
+ * reset and connected to each other, receives posted on the second (or
+ * its SRQ), then well-formed sends, RDMA and atomics from the first.
+ */
+static int op_pair_up(struct th *t)
+{
+	int i, j = -1, k, n, a_i = -1, ret;
+	struct qp_o *a = PICK_RD(t, w.qp, NQP, i), *b = NULL;
+	struct ah_o *ah = NULL;
+	struct ibv_send_wr wr[4], *bad;
+	struct ibv_recv_wr rwr[4], *rbad;
+	struct ibv_sge sge[4], rsge[4];
+	enum ibv_qp_type type;
+	int rpd;
+
+	if (!a || a->pd < 0)
+		return -1;
+	type = a->p->qp_type;
+	for (k = 1; k < NQP; k++) {
+		j = (i + k) % NQP;
+		if (!pair_types(type, (enum ibv_qp_type)SNAP_GET(w.s.qp_type[j])))
+			continue;
+		b = &w.qp[j];
+		if (rdl(t, &b->lk) && b->p && pair_types(type, b->p->qp_type))
+			break;
+		b = NULL;
+	}
+	if (!b)
+		return -1;
+	if (type == IBV_QPT_UD) {
+		ah = PICK_RD(t, w.ah, NAH, a_i);
+		if (!ah)
+			return -1;
+	}
+	if (qp_bring_up(t, a->p, b->p->qp_num) ||
+	    qp_bring_up(t, b->p, a->p->qp_num)) {
+		NOTE(t, "qp[%d] + qp[%d]: bring-up failed", i, j);
+		return 1;
+	}
+	/* receives: on b's SRQ or RQ, from MRs of b's PD (a's for XRC) */
+	rpd = b->pd >= 0 ? b->pd : a->pd;
+	n = 1 + below(&t->r, 4);
+	memset(rwr, 0, sizeof(rwr));
+	for (k = 0; k < n; k++) {
+		rwr[k].wr_id = rnd(&t->r);
+		rwr[k].next = k + 1 < n ? &rwr[k + 1] : NULL;
+		rwr[k].sg_list = &rsge[k];
+		rwr[k].num_sge = valid_sge(t, rpd, &rsge[k], 65536, NULL);
+	}
+	if (b->p->srq)
+		ibv_post_srq_recv(b->p->srq, rwr, &rbad);
+	else if (type != IBV_QPT_XRC_SEND)
+		ibv_post_recv(b->p, rwr, &rbad);
+	/* sends */
+	n = 1 + below(&t->r, 4);
+	memset(wr, 0, sizeof(wr));
+	for (k = 0; k < n; k++) {
+		struct ibv_send_wr *x = &wr[k];
+		struct ibv_sge rs;
+		uint32_t rkey = 0;
+
+		x->wr_id = rnd(&t->r);
+		x->next = k + 1 < n ? &wr[k + 1] : NULL;
+		x->send_flags = IBV_SEND_SIGNALED;
+		x->sg_list = &sge[k];
+		x->num_sge = valid_sge(t, a->pd, &sge[k], 16384, NULL);
+		x->opcode = IBV_WR_SEND;
+		if (type == IBV_QPT_UD) {
+			x->wr.ud.ah = ah->p;
+			x->wr.ud.remote_qpn = b->p->qp_num;
+			x->wr.ud.remote_qkey = QKEY;
+			if (sge[k].length > 1024)
+				sge[k].length = 1024;
+		} else if (valid_sge(t, rpd, &rs, 16384, &rkey)) {
+			switch (below(&t->r, type == IBV_QPT_UC ? 3 : 6)) {
+			case 0: x->opcode = IBV_WR_SEND_WITH_IMM; break;
+			case 1: x->opcode = IBV_WR_RDMA_WRITE; break;
+			case 2: x->opcode = IBV_WR_RDMA_WRITE_WITH_IMM; break;
+			case 3: x->opcode = IBV_WR_RDMA_READ; break;
+			case 4: x->opcode = IBV_WR_ATOMIC_FETCH_AND_ADD; break;
+			default: break;
+			}
+			x->wr.rdma.remote_addr = rs.addr;
+			x->wr.rdma.rkey = rkey;
+			if (x->opcode == IBV_WR_ATOMIC_FETCH_AND_ADD) {
+				x->wr.atomic.remote_addr = rs.addr & ~7ULL;
+				x->wr.atomic.rkey = rkey;
+				x->wr.atomic.compare_add = 1;
+				sge[k].length = 8;
+			}
+		}
+		if (type == IBV_QPT_XRC_SEND)
+			x->qp_type.xrc.remote_srqn =
+				SNAP_GET(w.s.srqn[below(&t->r, NSRQ)]);
+	}
+	ret = ibv_post_send(a->p, wr, &bad);
+	NOTE(t, "qp[%d] -> qp[%d] type %d ah %d: %d wrs -> %d", i, j, type,
+	     a_i, n, ret);
+	return !!ret;
+}
+
 static int (*const op_fn[NOPS])(struct th *) = {
 	[OP_PD_ALLOC] = op_pd_alloc, [OP_PD_FREE] = op_pd_free,
 	[OP_CH_CREATE] = op_ch_create, [OP_CH_DESTROY] = op_ch_destroy,
@@ -1918,6 +2098,7 @@ static int (*const op_fn[NOPS])(struct th *) = {
 	[OP_BUF_UNMAP] = op_buf_unmap, [OP_FORK] = op_fork,
 	[OP_SCRIBBLE] = op_scribble, [OP_RAW_CMD] = op_raw_cmd,
 	[OP_MMAP_RAND] = op_mmap_rand, [OP_QUERY_DEV] = op_query_dev,
+	[OP_PAIR_UP] = op_pair_up,
 };
 
 static unsigned int weight_total;
