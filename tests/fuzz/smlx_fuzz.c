@@ -594,7 +594,11 @@ static int op_cq_destroy(struct th *t)
 static int op_cq_resize(struct th *t)
 {
 	int i, ret, cqe;
-	struct cq_o *o = PICK_RD(t, w.cq, NCQ, i);
+	/*
+	 * Held exclusively: the provider maps a new ring and unmaps the old
+	 * one, which a concurrent ring scribble would still write to.
+	 */
+	struct cq_o *o = PICK_WR(t, w.cq, NCQ, i, false);
 
 	if (!o)
 		return -1;
