@@ -313,10 +313,11 @@ static int smlx_resp_place(struct smlx_qp *qp, u64 offset, void *data,
 			   u32 len, struct smlx_fault *fault)
 {
 	struct smlx_recv_wqe *r = smlx_resp_wqe(qp);
+	struct ib_pd *pd = smlx_resp_wqe_pd(qp);
 
-	if (!smlx_resp_wqe_pd(qp))
+	if (!pd)
 		return -EACCES;
-	return smlx_sgl_copy(qp->sdev, smlx_resp_wqe_pd(qp),
+	return smlx_sgl_copy(qp->sdev, pd,
 			     (struct smlx_sge *)(r + 1), r->num_sge, offset,
 			     data, len, SMLX_TO_MR, fault);
 }

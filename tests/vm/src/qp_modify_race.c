@@ -34,19 +34,32 @@ struct race {
 	atomic_int failed;
 };
 
+/*
+ * Waits for the next round (or the end: 0); @seen is the round this thread
+ * ran last.
+ */
+static int next_round(struct race *r, int *seen)
+{
+	int round;
+
+	while (!atomic_load(&r->stop)) {
+		round = atomic_load(&r->go);
+		if (round != *seen) {
+			*seen = round;
+			return round;
+		}
+		sched_yield();
+	}
+	return 0;
+}
+
 static void *reset_thread(void *arg)
 {
 	struct race *r = arg;
 	struct ibv_qp_attr a = { .qp_state = IBV_QPS_RESET };
 	int seen = 0, round;
 
-	while (!atomic_load(&r->stop)) {
-		round = atomic_load(&r->go);
-		if (round == seen) {
-			sched_yield();
-			continue;
-		}
-		seen = round;
+	while ((round = next_round(r, &seen))) {
 		if (ibv_modify_qp(r->resp, &a, IBV_QP_STATE)) {
 			fprintf(stderr, "round %d: modify to RESET: %s\n",
 				round, strerror(errno));
@@ -61,15 +74,9 @@ static void *rts_thread(void *arg)
 {
 	struct race *r = arg;
 	struct ibv_qp_attr a;
-	int seen = 0, round;
+	int seen = 0;
 
-	while (!atomic_load(&r->stop)) {
-		round = atomic_load(&r->go);
-		if (round == seen) {
-			sched_yield();
-			continue;
-		}
-		seen = round;
+	while (next_round(r, &seen)) {
 		memset(&a, 0, sizeof(a));
 		a.qp_state = IBV_QPS_RTS;
 		a.retry_cnt = 7;
