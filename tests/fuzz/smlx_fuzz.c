@@ -238,7 +238,11 @@ struct srq_o { pthread_rwlock_t lk; struct ibv_srq *p; uint32_t max_sge; };
 struct xrcd_o { pthread_rwlock_t lk; struct ibv_xrcd *p; };
 struct ah_o { pthread_rwlock_t lk; struct ibv_ah *p; };
 struct mr_o { pthread_rwlock_t lk; struct ibv_mr *p; };
-enum buf_state { BUF_UNMAPPED, BUF_RW, BUF_RO };
+/*
+ * BUF_LOST: a replacement failed and the range may now hold a mapping of
+ * someone else's (a ring the provider mapped there): never touched again.
+ */
+enum buf_state { BUF_UNMAPPED, BUF_RW, BUF_RO, BUF_LOST };
 struct buf_o { pthread_rwlock_t lk; int state; };
 
 /*
@@ -287,12 +291,51 @@ struct th {
 	pthread_rwlock_t *held[12];
 	uint8_t *scratch;	/* SCRATCH bytes, always mapped */
 	char note[160];		/* what the op did, for --trace */
+	volatile int op;	/* the op running now, for a crash report */
 };
+
+/* This worker's threads, for a crash report. */
+static struct th *threads[MAX_THREADS];
 
 static __thread sigjmp_buf probe_jmp;
 static __thread volatile int probing;
 
-/* A crash of ours: where, as file + offset for addr2line. */
+/*
+ * The mappings within 4 MiB of a fault address: a ring that was unmapped
+ * under its user shows as a hole here.  Crashing anyway, so the parse
+ * need not be async-signal-safe to the letter; it allocates nothing.
+ */
+static void crash_maps(uintptr_t addr)
+{
+	static char maps[1 << 17];
+	const uintptr_t near = 4UL << 20;
+	ssize_t n, got = 0;
+	char *line, *end;
+	int fd;
+
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	while (got < (ssize_t)sizeof(maps) - 1 &&
+	       (n = read(fd, maps + got, sizeof(maps) - 1 - got)) > 0)
+		got += n;
+	close(fd);
+	maps[got] = 0;
+	fprintf(stderr, "  mappings within 4 MiB (buffers at %p..%p):\n",
+		(void *)w.base, (void *)(w.base + NBUF * BUFSZ));
+	for (line = maps; *line; line = end + 1) {
+		uintptr_t lo = strtoull(line, NULL, 16);
+		uintptr_t hi = strtoull(strchr(line, '-') + 1, NULL, 16);
+
+		end = strchr(line, '\n');
+		if (!end)
+			break;
+		if (hi + near > addr && lo < addr + near)
+			fprintf(stderr, "    %.*s\n", (int)(end - line), line);
+	}
+}
+
+/* A crash of ours: where, as file + offset for addr2line, and the scene. */
 static void crash_trace(int sig, siginfo_t *si)
 {
 	void *pc[32];
@@ -310,6 +353,12 @@ static void crash_trace(int sig, siginfo_t *si)
 		else
 			fprintf(stderr, "  %p\n", pc[k]);
 	}
+	for (k = 0; k < MAX_THREADS; k++)
+		if (threads[k])
+			fprintf(stderr, "  thread %d: op %" PRIu64 " %s: %.160s\n",
+				k, threads[k]->n, ops[threads[k]->op].name,
+				threads[k]->note);
+	crash_maps((uintptr_t)si->si_addr);
 }
 
 static void probe_fault(int sig, siginfo_t *si, void *uc)
@@ -1509,23 +1558,56 @@ static int op_async(struct th *t)
 	return 0;
 }
 
+/*
+ * Puts mapping @p (BUFSZ bytes, made where the kernel chose) in place of
+ * buffer @b, or unmaps it.  Never mmap(MAP_FIXED) over a live buffer: a
+ * MAP_FIXED that fails after unmapping the old range (a huge page that
+ * cannot be reserved fails only then) leaves a hole, another thread's
+ * ring mmap can land in it, and the next remap replaces that ring under
+ * the provider.  mremap() moves the new mapping over the old one in one
+ * step.  Returns false with the buffer's state set when it failed.
+ */
+static bool buf_replace(int b, void *p)
+{
+	struct buf_o *o = &w.buf[b];
+	void *hole;
+
+	if (p == MAP_FAILED)
+		return false;
+	if (mremap(p, BUFSZ, BUFSZ, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   buf_addr(b)) != MAP_FAILED)
+		return true;
+	munmap(p, BUFSZ);
+	/* the old range may have gone: fill a hole, or give the range up */
+	hole = mmap(buf_addr(b), BUFSZ, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE |
+		    MAP_NORESERVE, -1, 0);
+	__atomic_store_n(&o->state, hole == MAP_FAILED ? BUF_LOST : BUF_UNMAPPED,
+			 __ATOMIC_RELAXED);
+	return false;
+}
+
+static int buf_state(int b)
+{
+	return __atomic_load_n(&w.buf[b].state, __ATOMIC_RELAXED);
+}
+
 static int op_buf_remap(struct th *t)
 {
 	int b = below(&t->r, NBUF), how = below(&t->r, 10), fd;
 	struct buf_o *o = &w.buf[b];
 	void *p = MAP_FAILED;
 
-	if (!wrl(t, &o->lk))
+	if (!wrl(t, &o->lk) || o->state == BUF_LOST)
 		return -1;
 	if (how == 0) {	/* a 2 MiB huge page, when there is one */
-		p = mmap(buf_addr(b), BUFSZ, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_HUGETLB,
-			 -1, 0);
+		p = mmap(NULL, BUFSZ, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 	} else if (how == 1) {	/* shared memory */
 		fd = memfd_create("smlx_fuzz", 0);
 		if (fd >= 0 && !ftruncate(fd, BUFSZ))
-			p = mmap(buf_addr(b), BUFSZ, PROT_READ | PROT_WRITE,
-				 MAP_SHARED | MAP_FIXED, fd, 0);
+			p = mmap(NULL, BUFSZ, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, fd, 0);
 		if (fd >= 0)
 			close(fd);
 	} else if (how == 2 && o->state != BUF_UNMAPPED) {
@@ -1536,12 +1618,10 @@ static int op_buf_remap(struct th *t)
 		}
 	}
 	if (p == MAP_FAILED)
-		p = mmap(buf_addr(b), BUFSZ, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	if (p == MAP_FAILED) {
-		/* the old mapping may be gone: never touch it again */
-		o->state = BUF_UNMAPPED;
-		NOTE(t, "buf %d: %s", b, strerror(errno));
+		p = mmap(NULL, BUFSZ, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!buf_replace(b, p)) {
+		NOTE(t, "buf %d: %s (state %d)", b, strerror(errno), o->state);
 		return 1;
 	}
 	o->state = BUF_RW;
@@ -1561,7 +1641,9 @@ static int op_buf_madvise(struct th *t)
 	size_t off = below(&t->r, 512) * 4096;
 	size_t len = 4096 * (1 + below(&t->r, 512 - off / 4096));
 
-	/* no CPU access: the buffer need not be held */
+	/* no CPU access: the buffer need not be held, only still ours */
+	if (buf_state(b) == BUF_LOST)
+		return -1;
 	ret = madvise(buf_addr(b) + off, len, adv);
 	NOTE(t, "buf %d +%zx len %zx advice %d -> %d", b, off, len, adv, ret);
 	return !!ret;
@@ -1576,7 +1658,7 @@ static int op_buf_touch(struct th *t)
 	uint8_t sum = 0;
 	size_t k;
 
-	if (!rdl(t, &o->lk) || o->state == BUF_UNMAPPED)
+	if (!rdl(t, &o->lk) || o->state == BUF_UNMAPPED || o->state == BUF_LOST)
 		return -1;
 	if (o->state == BUF_RW && chance(&t->r, 60)) {
 		memset((void *)p, (int)below(&t->r, 256), len);
@@ -1592,9 +1674,9 @@ static int op_buf_unmap(struct th *t)
 {
 	int b = below(&t->r, NBUF);
 	struct buf_o *o = &w.buf[b];
-	int ret;
+	bool ok;
 
-	if (!wrl(t, &o->lk))
+	if (!wrl(t, &o->lk) || o->state == BUF_LOST)
 		return -1;
 	/*
 	 * Unmapped for the device, but never a hole: the provider's next
@@ -1602,12 +1684,14 @@ static int op_buf_unmap(struct th *t)
 	 * ring.  A PROT_NONE mapping in its place unmaps the pages all the
 	 * same (the MMU notifiers see an unmap).
 	 */
-	ret = mmap(buf_addr(b), BUFSZ, PROT_NONE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
-		   0) == MAP_FAILED;
-	o->state = BUF_UNMAPPED;
-	NOTE(t, "buf %d -> %d", b, ret);
-	return !!ret;
+	ok = buf_replace(b, mmap(NULL, BUFSZ, PROT_NONE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				 -1, 0));
+	if (ok)
+		o->state = BUF_UNMAPPED;
+	NOTE(t, "buf %d -> %s (state %d)", b, ok ? "unmapped" : strerror(errno),
+	     o->state);
+	return !ok;
 }
 
 static int op_fork(struct th *t)
@@ -2143,6 +2227,7 @@ static void *worker_thread(void *arg)
 		t->r.s = mix64(tseed + t->n);
 		op = pick_op(&t->r);
 		t->note[0] = 0;
+		t->op = op;
 		ret = op_fn[op](t);
 		unlock_all(t);
 		count(&sh->tried[op], 1);
@@ -2280,6 +2365,7 @@ static int worker_main(int slot, int gen, const struct timespec *deadline)
 				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (th[k].scratch == MAP_FAILED)
 			return 2;
+		threads[k] = &th[k];
 		if (pthread_create(&tid[k], NULL, worker_thread, &th[k]))
 			return 2;
 	}
