@@ -946,14 +946,23 @@ struct ibv_qp *smlx_open_qp(struct ibv_context *ibctx,
 static void qp_discard_cqes(struct smlx_qp *qp)
 {
 	struct ibv_qp *ibqp = &qp->vqp.qp;
+	struct verbs_srq *vsrq;
 
+	/*
+	 * Only the CQs and SRQ the kernel ties to the QP, which therefore
+	 * outlive it: an XRC target has none, and an XRC initiator ignores
+	 * recv_cq and srq, so what the application put there may be
+	 * destroyed already (or never have been a CQ).
+	 */
+	if (ibqp->qp_type == IBV_QPT_XRC_RECV)
+		return;
 	smlx_cq_discard_qp(ibqp->send_cq, ibqp->qp_num);
+	if (ibqp->qp_type == IBV_QPT_XRC_SEND)
+		return;
 	if (ibqp->recv_cq != ibqp->send_cq)
 		smlx_cq_discard_qp(ibqp->recv_cq, ibqp->qp_num);
 	if (ibqp->srq) {
-		struct verbs_srq *vsrq =
-			container_of(ibqp->srq, struct verbs_srq, srq);
-
+		vsrq = container_of(ibqp->srq, struct verbs_srq, srq);
 		if (vsrq->cq && vsrq->cq != ibqp->recv_cq &&
 		    vsrq->cq != ibqp->send_cq)
 			smlx_cq_discard_qp(vsrq->cq, ibqp->qp_num);
