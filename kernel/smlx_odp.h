@@ -49,6 +49,8 @@ void smlx_odp_fault_init(void);
 void smlx_odp_fault_exit(void);
 
 /* smlx_odp_implicit.c */
+int smlx_odp_reaper_init(void);
+void smlx_odp_reaper_exit(void);
 void smlx_odp_implicit_init(struct smlx_umem_odp *parent);
 void smlx_odp_implicit_stop(struct smlx_umem_odp *parent);
 struct smlx_umem_odp *smlx_odp_child_get(struct smlx_umem_odp *parent,

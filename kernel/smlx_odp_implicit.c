@@ -25,6 +25,15 @@
 /* Children freed per RCU grace period by the reaper. */
 #define SMLX_ODP_REAP_BATCH	16
 
+/*
+ * The reapers' own workqueue.  A fault waits for a reaper (flush_work in
+ * smlx_odp_child_get_or_create()) from the fault workqueue, which is
+ * WQ_MEM_RECLAIM; so this one is too, with a rescuer of its own: a reap
+ * that needed the faults' rescuer when memory is short would wait on
+ * itself.
+ */
+static struct workqueue_struct *smlx_odp_reap_wq;
+
 static unsigned long smlx_odp_chunk(u64 uva)
 {
 	return uva >> SMLX_ODP_CHUNK_SHIFT;
@@ -136,15 +145,10 @@ void smlx_odp_child_idle(struct smlx_umem_odp *child)
 	struct smlx_umem_odp *parent = child->parent;
 	unsigned long idx = smlx_odp_chunk(child->start);
 
-	/*
-	 * Not on the fault workqueue: a fault waits for the reaper (flush_work
-	 * in smlx_odp_child_get_or_create()), which must not need the same
-	 * workqueue's rescuer when memory is short.
-	 */
 	xa_lock(&parent->children);
 	if (!parent->reap_stopped && xa_load(&parent->children, idx) == child) {
 		__xa_set_mark(&parent->children, idx, SMLX_ODP_CHILD_IDLE);
-		queue_work(system_unbound_wq, &parent->reap_work);
+		queue_work(smlx_odp_reap_wq, &parent->reap_work);
 	}
 	xa_unlock(&parent->children);
 }
@@ -189,6 +193,19 @@ static void smlx_odp_reap_work(struct work_struct *work)
 		}
 	}
 	smlx_odp_reap_free(batch, n);
+}
+
+int smlx_odp_reaper_init(void)
+{
+	smlx_odp_reap_wq = alloc_workqueue("smlx_odp_reap",
+					   WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	return smlx_odp_reap_wq ? 0 : -ENOMEM;
+}
+
+/* After every implicit MR is gone: no reap is queued. */
+void smlx_odp_reaper_exit(void)
+{
+	destroy_workqueue(smlx_odp_reap_wq);
 }
 
 /* Called once on a new implicit parent, before its key is published. */

@@ -145,14 +145,23 @@ void smlx_odp_mr_fini(struct smlx_mr *mr)
 
 int smlx_odp_init(void)
 {
+	int ret = smlx_odp_reaper_init();
+
+	if (ret)
+		return ret;
 	smlx_odp_wq = alloc_workqueue("smlx_page_fault",
 				      WQ_UNBOUND | WQ_MEM_RECLAIM | WQ_HIGHPRI,
 				      0);
-	return smlx_odp_wq ? 0 : -ENOMEM;
+	if (!smlx_odp_wq) {
+		smlx_odp_reaper_exit();
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* After every device is gone: no fault or prefetch is left. */
 void smlx_odp_exit(void)
 {
 	destroy_workqueue(smlx_odp_wq);
+	smlx_odp_reaper_exit();
 }
