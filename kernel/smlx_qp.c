@@ -260,6 +260,14 @@ void smlx_qp_reply_pkt(struct smlx_qp *qp, const struct smlx_pkt *req,
 
 /* --------------------------------------------------------------- ODP */
 
+/* Under fault_lock: the QP is stalled on no fault any more. */
+static void smlx_qp_unstall_locked(struct smlx_qp *qp)
+{
+	lockdep_assert_held(&qp->fault_lock);
+	clear_bit(SMLX_QPF_RNR_STALL, &qp->flags);
+	clear_bit(SMLX_QPF_STALLED, &qp->flags);
+}
+
 /**
  * smlx_qp_stall - park @qp until the ODP fault @fault is resolved
  * @qp: the QP whose engine met the fault (it holds SMLX_QPF_RUNNING)
@@ -304,8 +312,7 @@ int smlx_qp_stall(struct smlx_qp *qp, const struct smlx_fault *fault,
 	if (ret) {
 		/* Not taken: nobody will resume this stall. */
 		spin_lock_bh(&qp->fault_lock);
-		clear_bit(SMLX_QPF_RNR_STALL, &qp->flags);
-		clear_bit(SMLX_QPF_STALLED, &qp->flags);
+		smlx_qp_unstall_locked(qp);
 		spin_unlock_bh(&qp->fault_lock);
 	}
 	return ret;
@@ -335,8 +342,7 @@ void smlx_qp_resume(struct smlx_qp *qp, const struct smlx_fault *fault,
 	if (live) {
 		if (status)
 			set_bit(SMLX_QPF_FAULT_FAILED, &qp->flags);
-		clear_bit(SMLX_QPF_RNR_STALL, &qp->flags);
-		clear_bit(SMLX_QPF_STALLED, &qp->flags);
+		smlx_qp_unstall_locked(qp);
 	}
 	spin_unlock_bh(&qp->fault_lock);
 	if (live)
@@ -347,8 +353,7 @@ void smlx_qp_resume(struct smlx_qp *qp, const struct smlx_fault *fault,
 static void smlx_qp_forget_fault(struct smlx_qp *qp)
 {
 	spin_lock_bh(&qp->fault_lock);
-	clear_bit(SMLX_QPF_RNR_STALL, &qp->flags);
-	clear_bit(SMLX_QPF_STALLED, &qp->flags);
+	smlx_qp_unstall_locked(qp);
 	clear_bit(SMLX_QPF_FAULT_FAILED, &qp->flags);
 	qp->fault_seq++;
 	spin_unlock_bh(&qp->fault_lock);
