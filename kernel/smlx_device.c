@@ -237,6 +237,7 @@ static const struct ib_device_ops smlx_dev_ops = {
 	.dealloc_xrcd = smlx_dealloc_xrcd,
 	.dereg_mr = smlx_dereg_mr,
 	.fill_res_mr_entry = smlx_fill_res_mr_entry,
+	.fill_res_qp_entry = smlx_fill_res_qp_entry,
 	.fill_stat_mr_entry = smlx_fill_stat_mr_entry,
 	.destroy_ah = smlx_destroy_ah,
 	.destroy_cq = smlx_destroy_cq,

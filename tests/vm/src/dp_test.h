@@ -305,6 +305,25 @@ static inline int dp_poll(struct ibv_cq *cq, struct ibv_wc *wc, int n,
 	return got;
 }
 
+/*
+ * A completion that never came: what the kernel's engine holds of every QP
+ * of the device (rdma resource show qp -dd), so the log says where it
+ * stopped.  Once per process: a lost completion tends to bring more.
+ */
+static inline void dp_dump_engine(void)
+{
+	static int dumped;
+	const char *dev = getenv("SMLX_DEV");
+	char cmd[128];
+
+	if (dumped++ || !dev || strncmp(dev, "smlx", 4))
+		return;
+	snprintf(cmd, sizeof(cmd), "rdma resource show qp link %s/1 -dd >&2", dev);
+	fflush(stdout);
+	if (system(cmd))
+		fprintf(stderr, "(%s failed)\n", cmd);
+}
+
 /* One completion, checked against what the test expects. */
 static inline int dp_expect(struct ibv_cq *cq, uint64_t wr_id,
 			    enum ibv_wc_status status, int opcode,
@@ -315,6 +334,7 @@ static inline int dp_expect(struct ibv_cq *cq, uint64_t wr_id,
 	if (dp_poll(cq, &wc, 1, DP_TIMEOUT_MS) != 1) {
 		CHECK(0, "%s: no completion within %d ms", what,
 		      DP_TIMEOUT_MS);
+		dp_dump_engine();
 		return -1;
 	}
 	CHECK(wc.wr_id == wr_id, "%s: wr_id %#llx, want %#llx", what,
