@@ -3,7 +3,7 @@
 # warning, oops or leak report these produce).
 . "$(dirname "$0")/../lib.sh"
 netdev=${SMLX_NETDEV:?vm-run exports the netdev}
-ko=$SMLX_BUILD/kernel/smlx.ko
+ko=${SMLX_KO:-$SMLX_BUILD/kernel/smlx.ko}
 
 add_link() { rdma link add "$SMLX_DEV" type smlx netdev "$netdev" || fail "rdma link add"; }
 wait_active() {
