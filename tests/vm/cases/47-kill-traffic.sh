@@ -9,6 +9,9 @@
 # receiver of ib_send_bw is never the survivor.  Five pairs run at once
 # (ib_write_bw, ib_read_bw, ib_send_bw), killed server or client in turn;
 # the victim, too, must be gone at once (no process stuck in its exit).
+# 100 perftest pairs started and killed take 260-290 s under TCG, near
+# tests/vm/run's default of 300 s; each wait has its own bound below.
+# case-timeout: 600
 . "$(dirname "$0")/../lib.sh"
 gid=${SMLX_GID_INDEX:-1}
 rounds=${KILL_ROUNDS:-20}	# 5 pairs per round
