@@ -419,6 +419,25 @@ static void unlock_all(struct th *t)
 		_o;                                                            \
 	})
 
+/*
+ * An op that destroys a live object of table @tab with @destroy: its slot
+ * is free again only when the verb succeeded.
+ */
+#define DESTROY_OP(fn, tab, n, label, destroy)                                 \
+	static int fn(struct th *t)                                            \
+	{                                                                      \
+		int i, ret;                                                    \
+		__typeof__(&(tab)[0]) o = PICK_WR(t, tab, n, i, false);        \
+									       \
+		if (!o)                                                        \
+			return -1;                                             \
+		ret = destroy(o->p);                                           \
+		if (!ret)                                                      \
+			o->p = NULL;                                           \
+		NOTE(t, label "[%d] -> %d", i, ret);                           \
+		return !!ret;                                                  \
+	}
+
 static uint8_t *buf_addr(int b)
 {
 	return w.base + (size_t)b * BUFSZ;
@@ -511,19 +530,7 @@ static int op_pd_alloc(struct th *t)
 	return o->p ? 0 : 1;
 }
 
-static int op_pd_free(struct th *t)
-{
-	int i, ret;
-	struct pd_o *o = PICK_WR(t, w.pd, NPD, i, false);
-
-	if (!o)
-		return -1;
-	ret = ibv_dealloc_pd(o->p);
-	if (!ret)
-		o->p = NULL;
-	NOTE(t, "pd[%d] -> %d", i, ret);
-	return !!ret;
-}
+DESTROY_OP(op_pd_free, w.pd, NPD, "pd", ibv_dealloc_pd)
 
 static int op_ch_create(struct th *t)
 {
@@ -539,19 +546,7 @@ static int op_ch_create(struct th *t)
 	return o->p ? 0 : 1;
 }
 
-static int op_ch_destroy(struct th *t)
-{
-	int i, ret;
-	struct ch_o *o = PICK_WR(t, w.ch, NCH, i, false);
-
-	if (!o)
-		return -1;
-	ret = ibv_destroy_comp_channel(o->p);
-	if (!ret)
-		o->p = NULL;
-	NOTE(t, "ch[%d] -> %d", i, ret);
-	return !!ret;
-}
+DESTROY_OP(op_ch_destroy, w.ch, NCH, "ch", ibv_destroy_comp_channel)
 
 static int op_ch_event(struct th *t)
 {
@@ -631,19 +626,7 @@ static int op_cq_create(struct th *t)
 	return o->p ? 0 : 1;
 }
 
-static int op_cq_destroy(struct th *t)
-{
-	int i, ret;
-	struct cq_o *o = PICK_WR(t, w.cq, NCQ, i, false);
-
-	if (!o)
-		return -1;
-	ret = ibv_destroy_cq(o->p);
-	if (!ret)
-		o->p = NULL;
-	NOTE(t, "cq[%d] -> %d", i, ret);
-	return !!ret;
-}
+DESTROY_OP(op_cq_destroy, w.cq, NCQ, "cq", ibv_destroy_cq)
 
 static int op_cq_resize(struct th *t)
 {
@@ -823,19 +806,7 @@ static int op_qp_create(struct th *t)
 	return 0;
 }
 
-static int op_qp_destroy(struct th *t)
-{
-	int i, ret;
-	struct qp_o *o = PICK_WR(t, w.qp, NQP, i, false);
-
-	if (!o)
-		return -1;
-	ret = ibv_destroy_qp(o->p);
-	if (!ret)
-		o->p = NULL;
-	NOTE(t, "qp[%d] -> %d", i, ret);
-	return !!ret;
-}
+DESTROY_OP(op_qp_destroy, w.qp, NQP, "qp", ibv_destroy_qp)
 
 /* A peer's QPN for a QP of @type: mostly one of ours that fits. */
 static uint32_t peer_qpn(struct th *t, enum ibv_qp_type type)
@@ -1055,19 +1026,7 @@ static int op_srq_create(struct th *t)
 	return 0;
 }
 
-static int op_srq_destroy(struct th *t)
-{
-	int i, ret;
-	struct srq_o *o = PICK_WR(t, w.srq, NSRQ, i, false);
-
-	if (!o)
-		return -1;
-	ret = ibv_destroy_srq(o->p);
-	if (!ret)
-		o->p = NULL;
-	NOTE(t, "srq[%d] -> %d", i, ret);
-	return !!ret;
-}
+DESTROY_OP(op_srq_destroy, w.srq, NSRQ, "srq", ibv_destroy_srq)
 
 static int op_srq_modify(struct th *t)
 {
@@ -1108,19 +1067,7 @@ static int op_xrcd_open(struct th *t)
 	return o->p ? 0 : 1;
 }
 
-static int op_xrcd_close(struct th *t)
-{
-	int i, ret;
-	struct xrcd_o *o = PICK_WR(t, w.xrcd, NXRCD, i, false);
-
-	if (!o)
-		return -1;
-	ret = ibv_close_xrcd(o->p);
-	if (!ret)
-		o->p = NULL;
-	NOTE(t, "xrcd[%d] -> %d", i, ret);
-	return !!ret;
-}
+DESTROY_OP(op_xrcd_close, w.xrcd, NXRCD, "xrcd", ibv_close_xrcd)
 
 static int op_ah_create(struct th *t)
 {
@@ -1140,19 +1087,7 @@ static int op_ah_create(struct th *t)
 	return o->p ? 0 : 1;
 }
 
-static int op_ah_destroy(struct th *t)
-{
-	int i, ret;
-	struct ah_o *o = PICK_WR(t, w.ah, NAH, i, false);
-
-	if (!o)
-		return -1;
-	ret = ibv_destroy_ah(o->p);
-	if (!ret)
-		o->p = NULL;
-	NOTE(t, "ah[%d] -> %d", i, ret);
-	return !!ret;
-}
+DESTROY_OP(op_ah_destroy, w.ah, NAH, "ah", ibv_destroy_ah)
 
 static int rnd_access(struct th *t)
 {
