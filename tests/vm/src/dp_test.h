@@ -322,6 +322,16 @@ static inline void dp_dump_engine(void)
 	fflush(stdout);
 	if (system(cmd))
 		fprintf(stderr, "(%s failed)\n", cmd);
+	/*
+	 * Where the tasks that serve the device are in the kernel, twice a
+	 * second apart: the same stack twice is a task that blocks, two
+	 * different ones a task that loops.
+	 */
+	if (system("for n in 1 2; do for s in /proc/[0-9]*/task/[0-9]*/stack; do "
+		   "grep -qE 'smlx_|hmm_|mmu_interval' $s 2>/dev/null || continue; "
+		   "d=${s%stack}; echo \"== $d $(cat ${d}comm) "
+		   "$(cut -d' ' -f3 ${d}stat)\"; cat $s; done; sleep 1; done >&2"))
+		fprintf(stderr, "(kernel stacks: not readable)\n");
 }
 
 /* One completion, checked against what the test expects. */
