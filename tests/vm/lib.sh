@@ -39,7 +39,7 @@ wait_listen() {
 # that cannot be set up fails the case: reclaim would go untested.
 # Sets swap_dev, empty when it set none up.
 zram_swap_off() {
-	[ -n "$swap_dev" ] || return 0
+	[ -n "${swap_dev:-}" ] || return 0
 	swapoff "$swap_dev"
 	echo 1 >/sys/block/zram0/reset
 	swap_dev=
@@ -55,7 +55,7 @@ zram_swap_on() {
 	mkswap /dev/zram0 >/dev/null || fail "mkswap /dev/zram0"
 	swapon /dev/zram0 || fail "swapon /dev/zram0"
 	swap_dev=/dev/zram0
-	trap zram_swap_off EXIT
+	trap lib_cleanup EXIT
 }
 
 # perftest_pair TOOL ARGS...: a perftest server in the background, its
@@ -104,4 +104,31 @@ expect_kmsg_clean() {
 	log=$(dmesg | sed -n "/$kmsg_tag/,\$p" |
 	      grep -E 'WARNING:|BUG:|Oops|general protection|refcount_t:|list_(add|del) corruption|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU|KASAN|UBSAN|hung_task|blocked for more than' || true)
 	[ -z "$log" ] || { echo "$log" >&2; fail "kernel log: ${log%%$'\n'*}"; }
+}
+
+# memcg_make NAME: a fresh cgroup v2 group /sys/fs/cgroup/NAME with the
+# memory controller (cgroup2 mounted and +memory enabled at the root
+# first, when they are not); removed again when the case exits.  Sets
+# memcg to its path.
+memcg_remove() {
+	[ -n "${memcg:-}" ] && [ -d "$memcg" ] && rmdir "$memcg" 2>/dev/null
+	return 0
+}
+memcg_make() {
+	local root=/sys/fs/cgroup
+	[ "$(stat -f -c %T "$root")" = cgroup2fs ] ||
+		mount -t cgroup2 none "$root" || fail "cannot mount cgroup2"
+	grep -qw memory "$root/cgroup.subtree_control" ||
+		echo +memory >"$root/cgroup.subtree_control" ||
+		fail "cannot enable the memory controller"
+	memcg=$root/$1
+	[ -d "$memcg" ] && rmdir "$memcg"
+	mkdir "$memcg" || fail "cannot create $memcg"
+	trap lib_cleanup EXIT
+}
+
+# What zram_swap_on and memcg_make leave behind, undone at exit.
+lib_cleanup() {
+	zram_swap_off
+	memcg_remove
 }
