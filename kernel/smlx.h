@@ -23,6 +23,8 @@
 
 #define SMLX_PORT		1	/* the one and only port */
 
+struct smlx_odp_queue;
+
 /*
  * An MR key is (index << 8) | variant, as an mlx5 mkey: the index finds the
  * MR, the variant changes on every registration so a stale key held by a
@@ -47,24 +49,50 @@ struct smlx_dev {
 
 	/* ODP counters of all MRs, dead ones included (rdma statistic). */
 	struct smlx_odp_counters odp_counters;
+	/* ODP work of kernel objects; work in flight, waited for at the end */
+	struct smlx_odp_queue *odp_queue;
+	atomic_t odp_inflight;
 
 	struct smlx_engine_dev eng;	/* data path: smlx_engine.h */
+};
+
+/*
+ * What the kernel memory sized by one user context's requests may add up
+ * to: its rings (held until the process unmaps them) and the QPs' shadow
+ * copies.  Over ucontext_mem_max bytes a create fails with -ENOMEM.  Shared
+ * by reference with the ring buffers, which may outlive the context.
+ */
+struct smlx_mem_budget {
+	refcount_t ref;
+	atomic64_t used;		/* bytes */
 };
 
 struct smlx_ucontext {
 	struct ib_ucontext ibuc;
 	struct smlx_mmap_entry *status;
+	struct smlx_mem_budget *budget;
+	struct smlx_odp_queue *odp_queue;	/* its faults and prefetches */
 };
 
 /*
  * A kernel page the process maps; rdma_user_mmap gives its mmap offset.
- * Queue rings (smlx_queue.c) use vbuf, a vmalloc_user() buffer, instead.
+ * Queue rings (smlx_queue.c) use vbuf, a vmalloc buffer, instead, charged
+ * (@charged bytes) to @budget until it is freed.
  */
 struct smlx_mmap_entry {
 	struct rdma_user_mmap_entry rdma_entry;
 	struct page *page;
 	void *vbuf;
+	struct smlx_mem_budget *budget;
+	size_t charged;
 };
+
+/*
+ * Allocations whose size a user chooses: charged to the caller's memory
+ * cgroup, and allowed to fail (-ENOMEM) rather than to OOM-kill anyone or
+ * warn when the cgroup or the machine is out of memory.
+ */
+#define SMLX_GFP_USER	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 struct smlx_pd {
 	struct ib_pd ibpd;
@@ -148,6 +176,10 @@ void smlx_dealloc_ucontext(struct ib_ucontext *ibuc);
 void smlx_disassociate_ucontext(struct ib_ucontext *ibuc);
 int smlx_mmap(struct ib_ucontext *ibuc, struct vm_area_struct *vma);
 void smlx_mmap_free(struct rdma_user_mmap_entry *rdma_entry);
+int smlx_budget_charge(struct smlx_mem_budget *budget, size_t bytes);
+void smlx_budget_uncharge(struct smlx_mem_budget *budget, size_t bytes);
+struct smlx_mem_budget *smlx_budget_get(struct smlx_mem_budget *budget);
+void smlx_budget_put(struct smlx_mem_budget *budget);
 
 /* smlx_pd.c */
 int smlx_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata);

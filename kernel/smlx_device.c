@@ -210,6 +210,9 @@ static void smlx_dealloc_driver(struct ib_device *ibdev)
 	struct smlx_dev *sdev = to_sdev(ibdev);
 
 	smlx_devices_forget(sdev);
+	/* Faults and prefetches outlive the objects they were for. */
+	smlx_odp_dev_drain(sdev);
+	smlx_odp_queue_put(sdev->odp_queue);
 	smlx_engine_dev_fini(sdev);
 	xa_destroy(&sdev->mr_xa);
 	ida_destroy(&sdev->pd_ida);
@@ -298,6 +301,12 @@ struct smlx_dev *smlx_dev_alloc(struct net_device *ndev)
 	xa_init_flags(&sdev->mr_xa, XA_FLAGS_ALLOC1);
 	atomic_set(&sdev->mr_variant, 0);
 	smlx_odp_counters_init(&sdev->odp_counters);
+	atomic_set(&sdev->odp_inflight, 0);
+	sdev->odp_queue = smlx_odp_queue_alloc();
+	if (!sdev->odp_queue) {
+		ib_dealloc_device(&sdev->ibdev);
+		return ERR_PTR(-ENOMEM);
+	}
 
 	ibdev = &sdev->ibdev;
 	strscpy(ibdev->node_desc, SMLX_NODE_DESC, sizeof(ibdev->node_desc));

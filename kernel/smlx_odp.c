@@ -4,8 +4,10 @@
  *
  * When an access of the engine finds an ODP page absent (or read-only for
  * a write) the engine stalls that one QP and hands us the faulting range
- * (smlx_engine_fault_handler).  We queue the fault on a dedicated
- * workqueue; the work item mirrors the pages with smlx_umem_odp_map_and_lock
+ * (smlx_engine_fault_handler).  We queue the fault on the ODP queue of the
+ * QP's user context (smlx_odp_mr.c), whose work runs that context's faults
+ * one after the other, so a fault that blocks stalls nobody else; the
+ * work item mirrors the pages with smlx_umem_odp_map_and_lock
  * (writable, breaking COW, when the access writes), which publishes the
  * translation under umem_mutex, counts, and resumes the QP, whose engine
  * redoes the access.  A fault that cannot be resolved (no VMA, no
@@ -20,9 +22,16 @@
 #include "smlx.h"
 #include "smlx_odp.h"
 
+/*
+ * A fault on the queue of the QP's context.  It holds no reference on the
+ * QP nor on the MR while it waits or runs, so destroy_qp and dereg_mr do
+ * not wait for it: it looks the QP up again by number when done and
+ * resumes it only if it is the same QP, still there.
+ */
 struct smlx_odp_fault_work {
-	struct work_struct work;
-	struct smlx_qp *qp;		/* with a reference */
+	struct smlx_odp_item item;
+	u32 qpn;
+	const struct smlx_qp *qp;	/* identity only, never dereferenced */
 	struct smlx_fault fault;
 };
 
@@ -31,22 +40,22 @@ struct smlx_odp_fault_work {
  * SMLX_ODP_FAULT_AHEAD_BYTES in all and within the MR.  Best effort: the
  * memory past the fault may legitimately be absent or forbidden.
  */
-static void smlx_odp_read_ahead(struct smlx_mr *mr, u64 iova, u64 done,
-				unsigned int flags, u64 *pages)
+static void smlx_odp_read_ahead(const struct smlx_odp_target *t, u64 iova,
+				u64 done, unsigned int flags, u64 *pages)
 {
-	u64 end = mr->kind == SMLX_MR_IMPLICIT ? TASK_SIZE :
-						  mr->iova + mr->length;
+	u64 end = t->implicit ? TASK_SIZE : t->iova + t->length;
 	u64 length;
 
 	if (done >= SMLX_ODP_FAULT_AHEAD_BYTES || iova >= end)
 		return;
 	length = min(SMLX_ODP_FAULT_AHEAD_BYTES - done, end - iova);
-	smlx_odp_map_range(mr, iova, length, flags, pages);
+	smlx_odp_map_range(t, iova, length, flags, pages);
 }
 
 /* Resolves @f in the worker: 0, or why the access must fail. */
 static int smlx_odp_resolve(struct smlx_dev *sdev, const struct smlx_fault *f)
 {
+	struct smlx_odp_target t;
 	unsigned int flags;
 	struct smlx_mr *mr;
 	u64 pages = 0, length;
@@ -61,10 +70,13 @@ static int smlx_odp_resolve(struct smlx_dev *sdev, const struct smlx_fault *f)
 		smlx_mr_put(mr);
 		return 0;
 	}
+	/* The umem, not the MR, is held while the fault may block. */
+	smlx_odp_target_init(&t, mr);
+	smlx_mr_put(mr);
 
 	length = min_t(u64, f->length, SMLX_ODP_FAULT_MAX_BYTES);
 	flags = f->write ? SMLX_ODP_MAP_WRITE : 0;
-	ret = smlx_odp_map_range(mr, f->iova, length, flags, &pages);
+	ret = smlx_odp_map_range(&t, f->iova, length, flags, &pages);
 	/*
 	 * Invalidations kept racing us: let the engine retry, it faults
 	 * again if the pages are still not there.
@@ -72,23 +84,45 @@ static int smlx_odp_resolve(struct smlx_dev *sdev, const struct smlx_fault *f)
 	if (ret == -EBUSY)
 		ret = 0;
 	if (!ret) {
-		smlx_odp_read_ahead(mr, f->iova + length, length, flags,
+		smlx_odp_read_ahead(&t, f->iova + length, length, flags,
 				    &pages);
-		smlx_odp_count(mr->odp, SMLX_ODP_PAGE_FAULTS, pages);
-		smlx_odp_count(mr->odp, SMLX_ODP_PAGE_FAULTS_HANDLED, 1);
+		smlx_odp_count(t.odp, SMLX_ODP_PAGE_FAULTS, pages);
+		smlx_odp_count(t.odp, SMLX_ODP_PAGE_FAULTS_HANDLED, 1);
 	}
-	smlx_mr_put(mr);
+	smlx_odp_target_fini(&t);
 	return ret;
 }
 
-static void smlx_odp_fault_work(struct work_struct *work)
+/* The QP @pf faulted for, with a reference, if it is still there. */
+static struct smlx_qp *smlx_odp_fault_qp(struct smlx_odp_fault_work *pf)
+{
+	struct smlx_qp *qp = smlx_qp_get(pf->item.sdev, pf->qpn);
+
+	if (qp && (qp != pf->qp || READ_ONCE(qp->dying))) {
+		smlx_qp_put(qp);
+		qp = NULL;
+	}
+	return qp;
+}
+
+static void smlx_odp_fault_run(struct smlx_odp_item *item)
 {
 	struct smlx_odp_fault_work *pf =
-		container_of(work, struct smlx_odp_fault_work, work);
-	struct smlx_qp *qp = pf->qp;
+		container_of(item, struct smlx_odp_fault_work, item);
+	struct smlx_qp *qp;
+	int status;
 
-	smlx_qp_resume(qp, &pf->fault, smlx_odp_resolve(qp->sdev, &pf->fault));
-	smlx_qp_put(qp);
+	/* Destroyed while queued: nothing to do (a quick drain). */
+	qp = smlx_odp_fault_qp(pf);
+	if (qp) {
+		smlx_qp_put(qp);
+		status = smlx_odp_resolve(item->sdev, &pf->fault);
+		qp = smlx_odp_fault_qp(pf);
+		if (qp) {
+			smlx_qp_resume(qp, &pf->fault, status);
+			smlx_qp_put(qp);
+		}
+	}
 	kfree(pf);
 }
 
@@ -104,15 +138,12 @@ static int smlx_odp_page_fault(struct smlx_qp *qp,
 	pf = kmalloc(sizeof(*pf), GFP_KERNEL);
 	if (!pf)
 		return -ENOMEM;
-	/* Held until resumed: destroy waits for the fault to finish. */
-	pf->qp = smlx_qp_get(qp->sdev, qp->ibqp.qp_num);
-	if (!pf->qp) {
-		kfree(pf);
-		return -ENODEV;
-	}
+	pf->item.run = smlx_odp_fault_run;
+	pf->item.sdev = qp->sdev;
+	pf->qpn = qp->ibqp.qp_num;
+	pf->qp = qp;
 	pf->fault = *fault;
-	INIT_WORK(&pf->work, smlx_odp_fault_work);
-	smlx_odp_queue(&pf->work);
+	smlx_odp_queue_add(smlx_odp_queue_of(qp->sdev, qp->ibqp.pd), &pf->item);
 	return 0;
 }
 

@@ -7,10 +7,14 @@
 #ifndef SMLX_ODP_H
 #define SMLX_ODP_H
 
+#include <linux/list.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <rdma/ib_verbs.h>
 
+struct smlx_dev;
 struct smlx_mr;
 struct smlx_umem_odp;
 struct uverbs_attr_bundle;
@@ -35,13 +39,60 @@ enum smlx_odp_map_flags {
  */
 #define SMLX_ODP_FAULT_AHEAD_BYTES	(64UL << 10)
 
+/*
+ * What a fault or prefetch maps: the translation of an ODP MR, taken under
+ * a reference on the MR, with a reference on its umem instead, so that the
+ * work needs none on the MR while it runs: deregistration does not wait
+ * for a fault that hangs.
+ */
+struct smlx_odp_target {
+	struct smlx_umem_odp *odp;	/* referenced */
+	bool implicit;
+	u64 iova;
+	u64 user_va;
+	u64 length;
+};
+
+/*
+ * ODP work (faults, queued prefetches) of one user context, or of the
+ * kernel's objects of one device: one work item drains the list, one item
+ * at a time, so a fault that blocks (on a FUSE mapping whose server never
+ * answers) holds up only the context it belongs to, and one worker.
+ * Referenced by its owner and while its work is queued or running: it
+ * outlives a context closed with faults pending.
+ */
+struct smlx_odp_queue {
+	refcount_t ref;
+	spinlock_t lock;		/* items, scheduled, prefetches */
+	struct list_head items;
+	bool scheduled;			/* work queued or running */
+	unsigned int prefetches;	/* queued prefetches, bounded */
+	struct work_struct work;
+};
+
+struct smlx_odp_item {
+	struct list_head node;
+	void (*run)(struct smlx_odp_item *item);	/* frees @item */
+	struct smlx_dev *sdev;		/* counted in sdev->odp_inflight */
+};
+
+/* Queued prefetches a queue holds at most; more run in the caller. */
+#define SMLX_ODP_PREFETCH_QUEUED_MAX	16
+
 /* smlx_odp_mr.c */
 int smlx_odp_init(void);
 void smlx_odp_exit(void);
-bool smlx_odp_queue(struct work_struct *work);
+struct smlx_odp_queue *smlx_odp_queue_alloc(void);
+void smlx_odp_queue_put(struct smlx_odp_queue *q);
+struct smlx_odp_queue *smlx_odp_queue_of(struct smlx_dev *sdev,
+					 struct ib_pd *pd);
+void smlx_odp_queue_add(struct smlx_odp_queue *q, struct smlx_odp_item *item);
+void smlx_odp_dev_drain(struct smlx_dev *sdev);
 int smlx_odp_mr_init(struct smlx_mr *mr);
 void smlx_odp_mr_fini(struct smlx_mr *mr);
-int smlx_odp_map_range(struct smlx_mr *mr, u64 iova, u64 length,
+void smlx_odp_target_init(struct smlx_odp_target *t, struct smlx_mr *mr);
+void smlx_odp_target_fini(struct smlx_odp_target *t);
+int smlx_odp_map_range(const struct smlx_odp_target *t, u64 iova, u64 length,
 		       unsigned int flags, u64 *pages);
 
 /* smlx_odp.c: the page-fault handler the engine calls */
@@ -60,7 +111,8 @@ struct smlx_umem_odp *smlx_odp_child_get_or_create(struct smlx_umem_odp *parent,
 void smlx_odp_child_put(struct smlx_umem_odp *child);
 void smlx_odp_child_idle(struct smlx_umem_odp *child);
 unsigned long smlx_odp_implicit_children(struct smlx_umem_odp *parent,
-					 unsigned long *pages);
+					 unsigned long *pages,
+					 unsigned long *leaves);
 
 /* smlx_advise.c */
 int smlx_advise_mr(struct ib_pd *pd, enum ib_uverbs_advise_mr_advice advice,

@@ -231,19 +231,23 @@ void smlx_odp_implicit_stop(struct smlx_umem_odp *parent)
  * smlx_odp_implicit_children - children of @parent and their pages
  * @parent: implicit parent
  * @pages: receives the pages mirrored by all of them
+ * @leaves: receives the page-table leaves all of them hold
  *
  * A snapshot for reporting, taken under RCU without the children's locks.
  */
 unsigned long smlx_odp_implicit_children(struct smlx_umem_odp *parent,
-					 unsigned long *pages)
+					 unsigned long *pages,
+					 unsigned long *leaves)
 {
 	struct smlx_umem_odp *child;
 	unsigned long idx, n = 0;
 
 	*pages = 0;
+	*leaves = 0;
 	rcu_read_lock();
 	xa_for_each(&parent->children, idx, child) {
 		*pages += READ_ONCE(child->npages);
+		*leaves += atomic_long_read(&child->nleaves);
 		n++;
 	}
 	rcu_read_unlock();

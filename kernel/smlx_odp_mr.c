@@ -7,25 +7,137 @@
 #include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
 #include "smlx.h"
 #include "smlx_odp.h"
 
 /*
- * Fault and prefetch work.  WQ_MEM_RECLAIM: a fault may be what
- * stands between reclaim and the pages it waits for (writeback over RDMA).
+ * Fault and prefetch work: one work item per smlx_odp_queue (per user
+ * context), so as many workers as contexts with work, not one per fault.
+ * WQ_MEM_RECLAIM: a fault may be what stands between reclaim and the
+ * pages it waits for (writeback over RDMA).
  */
 static struct workqueue_struct *smlx_odp_wq;
 
-bool smlx_odp_queue(struct work_struct *work)
+static void smlx_odp_inflight_put(struct smlx_dev *sdev)
 {
-	return queue_work(smlx_odp_wq, work);
+	/* wake_up_var() only hashes the address: sdev may be gone by then. */
+	if (atomic_dec_and_test(&sdev->odp_inflight))
+		wake_up_var(&sdev->odp_inflight);
+}
+
+static void smlx_odp_queue_work(struct work_struct *work)
+{
+	struct smlx_odp_queue *q =
+		container_of(work, struct smlx_odp_queue, work);
+	struct smlx_odp_item *item;
+	struct smlx_dev *sdev;
+
+	for (;;) {
+		spin_lock(&q->lock);
+		item = list_first_entry_or_null(&q->items, struct smlx_odp_item,
+						node);
+		if (!item) {
+			q->scheduled = false;
+			spin_unlock(&q->lock);
+			break;
+		}
+		list_del(&item->node);
+		spin_unlock(&q->lock);
+
+		sdev = item->sdev;
+		item->run(item);
+		smlx_odp_inflight_put(sdev);
+		cond_resched();
+	}
+	smlx_odp_queue_put(q);
+}
+
+struct smlx_odp_queue *smlx_odp_queue_alloc(void)
+{
+	struct smlx_odp_queue *q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
+
+	if (!q)
+		return NULL;
+	refcount_set(&q->ref, 1);
+	spin_lock_init(&q->lock);
+	INIT_LIST_HEAD(&q->items);
+	INIT_WORK(&q->work, smlx_odp_queue_work);
+	return q;
+}
+
+void smlx_odp_queue_put(struct smlx_odp_queue *q)
+{
+	if (q && refcount_dec_and_test(&q->ref)) {
+		WARN_ON_ONCE(!list_empty(&q->items));
+		kfree(q);
+	}
+}
+
+/* The queue of the context @pd belongs to, or the device's for a kernel PD. */
+struct smlx_odp_queue *smlx_odp_queue_of(struct smlx_dev *sdev,
+					 struct ib_pd *pd)
+{
+	if (pd && pd->uobject && pd->uobject->context)
+		return to_suctx(pd->uobject->context)->odp_queue;
+	return sdev->odp_queue;
+}
+
+/**
+ * smlx_odp_queue_add - run @item on @q's work, after what @q holds already
+ * @q: the queue of the context the work is for
+ * @item: run and sdev set; run frees it
+ *
+ * The device of @item waits for it before it goes (smlx_odp_dev_drain()).
+ */
+void smlx_odp_queue_add(struct smlx_odp_queue *q, struct smlx_odp_item *item)
+{
+	atomic_inc(&item->sdev->odp_inflight);
+	spin_lock(&q->lock);
+	list_add_tail(&item->node, &q->items);
+	if (!q->scheduled) {
+		q->scheduled = true;
+		refcount_inc(&q->ref);
+		queue_work(smlx_odp_wq, &q->work);
+	}
+	spin_unlock(&q->lock);
+}
+
+/*
+ * Before @sdev is freed: every fault and prefetch that names it is done.
+ * Bounded by the faults themselves (a FUSE fault lasts until its server
+ * answers or is killed): objects were destroyed without waiting for them.
+ */
+void smlx_odp_dev_drain(struct smlx_dev *sdev)
+{
+	wait_var_event(&sdev->odp_inflight, !atomic_read(&sdev->odp_inflight));
+}
+
+/**
+ * smlx_odp_target_init - what mapping a range of @mr needs, without @mr
+ * @t: filled, with a reference on the umem
+ * @mr: ODP MR, with a reference the caller may drop once this returns
+ */
+void smlx_odp_target_init(struct smlx_odp_target *t, struct smlx_mr *mr)
+{
+	t->odp = smlx_umem_odp_hold(mr->odp);
+	t->implicit = mr->kind == SMLX_MR_IMPLICIT;
+	t->iova = mr->iova;
+	t->user_va = mr->user_va;
+	t->length = mr->length;
+}
+
+void smlx_odp_target_fini(struct smlx_odp_target *t)
+{
+	smlx_umem_odp_release(t->odp);
 }
 
 /**
  * smlx_odp_map_range - mirror [@iova, @iova + @length) of an ODP MR
- * @mr: explicit or implicit ODP MR, with a reference
+ * @t: the MR's target (smlx_odp_target_init())
  * @iova: device address in @mr
  * @length: bytes, not zero
  * @flags: enum smlx_odp_map_flags
@@ -37,7 +149,7 @@ bool smlx_odp_queue(struct work_struct *work)
  * Returns 0 or the error of smlx_umem_odp_map_and_lock(); -EFAULT also for
  * a range outside the MR.
  */
-int smlx_odp_map_range(struct smlx_mr *mr, u64 iova, u64 length,
+int smlx_odp_map_range(const struct smlx_odp_target *t, u64 iova, u64 length,
 		       unsigned int flags, u64 *pages)
 {
 	u64 mask = SMLX_ODP_PAGE_READ;
@@ -47,28 +159,28 @@ int smlx_odp_map_range(struct smlx_mr *mr, u64 iova, u64 length,
 
 	if (flags & SMLX_ODP_MAP_WRITE)
 		mask |= SMLX_ODP_PAGE_WRITE;
-	if (!length || iova < mr->iova ||
+	if (!length || iova < t->iova ||
 	    check_add_overflow(iova, length, &end))
 		return -EFAULT;
-	if (mr->kind == SMLX_MR_IMPLICIT) {
+	if (t->implicit) {
 		if (end > TASK_SIZE)
 			return -EFAULT;
-	} else if (end > mr->iova + mr->length) {
+	} else if (end > t->iova + t->length) {
 		return -EFAULT;
 	}
-	uva = mr->user_va + (iova - mr->iova);
+	uva = t->user_va + (iova - t->iova);
 	end = uva + length;
 
 	while (uva < end) {
-		struct smlx_umem_odp *odp = mr->odp;
+		struct smlx_umem_odp *odp = t->odp;
 
 		bcnt = end - uva;
-		if (mr->kind == SMLX_MR_IMPLICIT) {
+		if (t->implicit) {
 			u64 chunk_end = ALIGN_DOWN(uva, 1ULL << SMLX_ODP_CHUNK_SHIFT) +
 					(1ULL << SMLX_ODP_CHUNK_SHIFT);
 
 			bcnt = min(bcnt, chunk_end - uva);
-			odp = smlx_odp_child_get_or_create(mr->odp, uva);
+			odp = smlx_odp_child_get_or_create(t->odp, uva);
 			if (IS_ERR(odp))
 				return PTR_ERR(odp);
 		}
@@ -81,7 +193,7 @@ int smlx_odp_map_range(struct smlx_mr *mr, u64 iova, u64 length,
 			uva = ALIGN_DOWN(uva, 1ULL << odp->page_shift) +
 			      ((u64)ret << PAGE_SHIFT);
 		}
-		if (mr->kind == SMLX_MR_IMPLICIT)
+		if (t->implicit)
 			smlx_odp_child_put(odp);
 		if (ret < 0)
 			return ret;
@@ -149,9 +261,10 @@ int smlx_odp_init(void)
 
 	if (ret)
 		return ret;
+	/* As many contexts as may have faults blocked at once. */
 	smlx_odp_wq = alloc_workqueue("smlx_page_fault",
 				      WQ_UNBOUND | WQ_MEM_RECLAIM | WQ_HIGHPRI,
-				      0);
+				      WQ_UNBOUND_MAX_ACTIVE);
 	if (!smlx_odp_wq) {
 		smlx_odp_reaper_exit();
 		return -ENOMEM;

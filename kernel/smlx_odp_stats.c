@@ -96,8 +96,9 @@ err_cancel:
 
 /*
  * "rdma resource show mr -d": how the MR is backed and how much of it the
- * device mirrors right now.  The page counts are read without umem_mutex,
- * so they are a snapshot that may be a fault or an invalidation behind.
+ * device mirrors right now: pages, and the page-table leaves holding them.
+ * The counts are read without umem_mutex, so they are a snapshot that may
+ * be a fault or an invalidation behind.
  */
 int smlx_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 {
@@ -107,7 +108,7 @@ int smlx_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 		[SMLX_MR_IMPLICIT] = "implicit",
 	};
 	struct smlx_mr *mr = to_smr(ibmr);
-	unsigned long pages = 0, children = 0;
+	unsigned long pages = 0, children = 0, leaves = 0;
 	struct nlattr *table;
 
 	table = nla_nest_start_noflag(msg, RDMA_NLDEV_ATTR_DRIVER);
@@ -119,11 +120,16 @@ int smlx_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 	if (mr->kind == SMLX_MR_PINNED)
 		goto out;
 
-	if (mr->kind == SMLX_MR_IMPLICIT)
-		children = smlx_odp_implicit_children(mr->odp, &pages);
-	else
+	if (mr->kind == SMLX_MR_IMPLICIT) {
+		children = smlx_odp_implicit_children(mr->odp, &pages,
+						      &leaves);
+	} else {
 		pages = READ_ONCE(mr->odp->npages);
+		leaves = atomic_long_read(&mr->odp->nleaves);
+	}
 	if (rdma_nl_put_driver_u64(msg, "odp_pages", pages))
+		goto err_cancel;
+	if (rdma_nl_put_driver_u64(msg, "odp_leaves", leaves))
 		goto err_cancel;
 	if (mr->kind == SMLX_MR_IMPLICIT &&
 	    rdma_nl_put_driver_u64(msg, "odp_children", children))

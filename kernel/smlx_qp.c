@@ -20,7 +20,12 @@
 #define SMLX_RECV_WQE_HDR	sizeof(struct smlx_recv_wqe)
 #define SMLX_RECV_WQE_MAX	(SMLX_RECV_WQE_HDR + \
 				 SMLX_MAX_SGE * sizeof(struct smlx_sge))
-#define SMLX_INBOX_MAX		8192	/* packets queued before drops */
+/*
+ * Packets queued before drops (the sender retransmits, as after a full
+ * hardware buffer).  Each holds at most one MTU (4 KiB) of payload: at most
+ * 2 MiB (4 MiB with slab rounding) per QP, however long it stays stalled.
+ */
+#define SMLX_INBOX_MAX		512
 #define SMLX_WORK_BUDGET	64	/* packets per stage per run */
 
 void smlx_qp_event(struct smlx_qp *qp, enum ib_event_type type)
@@ -574,8 +579,10 @@ static int smlx_qp_create_sq(struct smlx_qp *qp, struct ib_qp_init_attr *init,
 		qp->sq = NULL;
 		return ret;
 	}
-	qp->req.shadow = kvzalloc((size_t)slots * stride, GFP_KERNEL);
-	qp->req.swqe = kvcalloc(slots, sizeof(*qp->req.swqe), GFP_KERNEL);
+	/* User-sized: charged with the SQ ring, freed before it goes. */
+	qp->req.shadow = smlx_queue_side_alloc(qp->sq, (size_t)slots * stride);
+	qp->req.swqe = smlx_queue_side_alloc(qp->sq, (size_t)slots *
+					     sizeof(*qp->req.swqe));
 	if (!qp->req.shadow || !qp->req.swqe)
 		return -ENOMEM;
 

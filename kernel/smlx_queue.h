@@ -12,6 +12,7 @@
 #include <rdma/smlx-abi.h>
 #include <rdma/smlx-queue.h>
 
+struct smlx_mem_budget;
 struct smlx_mmap_entry;
 
 struct smlx_queue {
@@ -24,11 +25,15 @@ struct smlx_queue {
 	struct smlx_mmap_entry *mmap;	/* NULL for a kernel-only queue */
 	/* The kernel's own index: CQ producer, RQ/SRQ/SQ consumer. */
 	u32 kidx;
+	/* A user queue's context budget; what smlx_queue_side_alloc() took */
+	struct smlx_mem_budget *budget;
+	size_t side_bytes;
 };
 
 struct smlx_queue *smlx_queue_create(struct ib_ucontext *uctx, u32 num_slots,
 				     u32 stride);
 void smlx_queue_destroy(struct smlx_queue *q);
+void *smlx_queue_side_alloc(struct smlx_queue *q, size_t size);
 void smlx_queue_info(const struct smlx_queue *q, struct smlx_ring_info *info);
 int smlx_queue_mmap(struct vm_area_struct *vma, struct smlx_mmap_entry *entry);
 void smlx_queue_mmap_free(struct smlx_mmap_entry *entry);

@@ -11,9 +11,68 @@
 #include <linux/gfp.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 
 #include "smlx.h"
+#include "smlx_odp.h"
+
+/*
+ * The most kernel memory one user context may have sized: CQ, QP and SRQ
+ * rings and the QPs' shadow copies of their send queues.  A CQ of the most
+ * CQEs takes 256 MiB, a QP of the most WRs and SGEs about 48 MiB.  Read at
+ * each allocation, so a change applies to later creates.
+ */
+static unsigned long ucontext_mem_max = 1UL << 30;
+module_param(ucontext_mem_max, ulong, 0644);
+MODULE_PARM_DESC(ucontext_mem_max,
+		 "bytes of rings and queue copies one user context may hold (default 1 GiB)");
+
+/**
+ * smlx_budget_charge - account @bytes to a context's budget
+ * @budget: the context's, or NULL (kernel objects: not budgeted)
+ * @bytes: about to be allocated
+ *
+ * Returns 0, or -ENOMEM when that would take the context over
+ * ucontext_mem_max.
+ */
+int smlx_budget_charge(struct smlx_mem_budget *budget, size_t bytes)
+{
+	unsigned long max = READ_ONCE(ucontext_mem_max);
+	s64 used;
+
+	if (!budget || !bytes)
+		return 0;
+	used = atomic64_add_return(bytes, &budget->used);
+	if (used > max) {
+		atomic64_sub(bytes, &budget->used);
+		pr_debug("smlx: %zu more bytes would take a user context over ucontext_mem_max (%lu; %lld in use)\n",
+			 bytes, max, used - (s64)bytes);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void smlx_budget_uncharge(struct smlx_mem_budget *budget, size_t bytes)
+{
+	if (budget && bytes)
+		atomic64_sub(bytes, &budget->used);
+}
+
+struct smlx_mem_budget *smlx_budget_get(struct smlx_mem_budget *budget)
+{
+	if (budget)
+		refcount_inc(&budget->ref);
+	return budget;
+}
+
+void smlx_budget_put(struct smlx_mem_budget *budget)
+{
+	if (budget && refcount_dec_and_test(&budget->ref)) {
+		WARN_ON_ONCE(atomic64_read(&budget->used));
+		kfree(budget);
+	}
+}
 
 static struct smlx_status_page *smlx_status_page(struct smlx_ucontext *uctx)
 {
@@ -70,9 +129,22 @@ int smlx_alloc_ucontext(struct ib_ucontext *ibuc, struct ib_udata *udata)
 	if (udata->outlen < sizeof(resp))
 		return -EINVAL;
 
+	uctx->budget = kzalloc(sizeof(*uctx->budget), GFP_KERNEL_ACCOUNT);
+	if (!uctx->budget)
+		return -ENOMEM;
+	refcount_set(&uctx->budget->ref, 1);
+	atomic64_set(&uctx->budget->used, 0);
+	uctx->odp_queue = smlx_odp_queue_alloc();
+	if (!uctx->odp_queue) {
+		smlx_budget_put(uctx->budget);
+		return -ENOMEM;
+	}
 	ret = smlx_status_page_create(uctx);
-	if (ret)
+	if (ret) {
+		smlx_odp_queue_put(uctx->odp_queue);
+		smlx_budget_put(uctx->budget);
 		return ret;
+	}
 
 	resp.abi_version = SMLX_UVERBS_ABI_VERSION;
 	resp.page_size = PAGE_SIZE;
@@ -85,6 +157,8 @@ int smlx_alloc_ucontext(struct ib_ucontext *ibuc, struct ib_udata *udata)
 	if (ret) {
 		rdma_user_mmap_entry_remove(&uctx->status->rdma_entry);
 		uctx->status = NULL;
+		smlx_odp_queue_put(uctx->odp_queue);
+		smlx_budget_put(uctx->budget);
 		return -EFAULT;
 	}
 	return 0;
@@ -96,6 +170,10 @@ void smlx_dealloc_ucontext(struct ib_ucontext *ibuc)
 
 	/* The entry, and our page reference, go in smlx_mmap_free(). */
 	rdma_user_mmap_entry_remove(&uctx->status->rdma_entry);
+	/* Rings still mapped keep it until they are freed. */
+	smlx_budget_put(uctx->budget);
+	/* A fault still pending keeps the queue; it finds its QP gone. */
+	smlx_odp_queue_put(uctx->odp_queue);
 }
 
 /*

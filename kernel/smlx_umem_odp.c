@@ -11,6 +11,7 @@
  * that an invalidation has already retired.
  */
 #include <linux/hmm.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/overflow.h>
@@ -62,14 +63,43 @@ static void smlx_odp_clear_entry(struct smlx_umem_odp *odp, u64 *slot)
 	odp->npages--;
 }
 
+/* Whether no entry of @leaf is present. */
+static bool smlx_odp_leaf_empty(const u64 *leaf)
+{
+	unsigned long i;
+
+	for (i = 0; i < SMLX_ODP_LEAF_ENTRIES; i++)
+		if (READ_ONCE(leaf[i]) & SMLX_ODP_PAGE_READ)
+			return false;
+	return true;
+}
+
+/*
+ * Frees the leaf at @leaf_idx, which has no entry present.  Called with
+ * umem_mutex held; never allocates (erasing an xarray entry does not), so
+ * it is safe from the invalidation callback under reclaim.
+ */
+static void smlx_odp_leaf_free(struct smlx_umem_odp *odp,
+			       unsigned long leaf_idx, u64 *leaf)
+{
+	lockdep_assert_held(&odp->umem_mutex);
+
+	xa_erase(&odp->leaves, leaf_idx);
+	if (odp->hot_leaf == leaf)
+		odp->hot_leaf = NULL;
+	atomic_long_dec(&odp->nleaves);
+	free_page((unsigned long)leaf);
+}
+
 /**
  * smlx_umem_odp_unmap_range - retire every entry in [start, end)
  * @odp: an explicit ODP umem or an implicit child
  * @start: user VA, any alignment
  * @end: exclusive user VA
  *
- * Called with umem_mutex held.  Never allocates, so it is safe from the
- * invalidation callback, including under reclaim.
+ * Frees the leaves this leaves empty.  Called with umem_mutex held.  Never
+ * allocates, so it is safe from the invalidation callback, including under
+ * reclaim.
  */
 void smlx_umem_odp_unmap_range(struct smlx_umem_odp *odp, u64 start, u64 end)
 {
@@ -80,7 +110,7 @@ void smlx_umem_odp_unmap_range(struct smlx_umem_odp *odp, u64 start, u64 end)
 
 	start = max(start, odp->start);
 	end = min(end, odp->end);
-	if (start >= end || !odp->npages)
+	if (start >= end)
 		return;
 
 	first = smlx_odp_page_index(start);
@@ -89,11 +119,20 @@ void smlx_umem_odp_unmap_range(struct smlx_umem_odp *odp, u64 start, u64 end)
 			  smlx_odp_leaf_index(first),
 			  smlx_odp_leaf_index(last)) {
 		unsigned long leaf_first = leaf_idx << SMLX_ODP_LEAF_SHIFT;
+		unsigned long leaf_last = leaf_first + SMLX_ODP_LEAF_ENTRIES - 1;
 		unsigned long from = max(first, leaf_first);
-		unsigned long to = min(last, leaf_first + SMLX_ODP_LEAF_ENTRIES - 1);
+		unsigned long to = min(last, leaf_last);
 
 		for (idx = from; idx <= to && odp->npages; idx++)
 			smlx_odp_clear_entry(odp, &leaf[smlx_odp_leaf_slot(idx)]);
+		/*
+		 * A leaf with nothing left goes.  One that a fault has just
+		 * added and not filled yet goes too: that fault sees this
+		 * invalidation's sequence and starts over.
+		 */
+		if ((from == leaf_first && to == leaf_last) ||
+		    smlx_odp_leaf_empty(leaf))
+			smlx_odp_leaf_free(odp, leaf_idx, leaf);
 	}
 }
 
@@ -105,7 +144,7 @@ void smlx_umem_odp_unmap_range(struct smlx_umem_odp *odp, u64 start, u64 end)
  *	   leaf or of the umem
  *
  * Called with umem_mutex held; the entries stay meaningful until it is
- * dropped (leaves themselves live as long as the umem).  Lets a copy walk
+ * dropped (leaves are freed only under it).  Lets a copy walk
  * the pages of a leaf without looking the leaf up for each.  Returns NULL
  * when none of those pages is present.
  */
@@ -184,11 +223,16 @@ static const struct mmu_interval_notifier_ops smlx_umem_odp_notifier_ops = {
 
 static void smlx_umem_odp_init_common(struct smlx_umem_odp *odp,
 				      struct mm_struct *mm, struct pid *tgid,
-				      bool writable)
+				      struct mem_cgroup *memcg, bool writable)
 {
+	kref_init(&odp->kref);
 	odp->mm = mm;
 	mmgrab(mm);
 	odp->tgid = get_pid(tgid);
+	if (memcg)
+		css_get(&memcg->css);
+	odp->memcg = memcg;
+	atomic_long_set(&odp->nleaves, 0);
 	odp->writable = writable;
 	odp->page_shift = PAGE_SHIFT;
 	mutex_init(&odp->umem_mutex);
@@ -217,6 +261,7 @@ static void smlx_umem_odp_free(struct smlx_umem_odp *odp)
 	xa_destroy(&odp->leaves);
 	xa_destroy(&odp->children);
 	mutex_destroy(&odp->umem_mutex);
+	mem_cgroup_put(odp->memcg);
 	put_pid(odp->tgid);
 	mmdrop(odp->mm);
 	kfree(odp);
@@ -225,18 +270,22 @@ static void smlx_umem_odp_free(struct smlx_umem_odp *odp)
 /*
  * Range [addr, addr + length) checked, aligned to the page size in use and
  * covered by a new interval notifier in @mm.  The caller holds a user
- * reference on @mm (mmu notifier registration needs a live mm).
+ * reference on @mm (mmu notifier registration needs a live mm).  A range
+ * that reaches past the user address space is refused: nothing can be
+ * mapped there, and leaf indices would grow with it.
  */
 static struct smlx_umem_odp *
-smlx_umem_odp_create(struct mm_struct *mm, struct pid *tgid, u64 addr,
-		     u64 length, bool writable, bool hugetlb)
+smlx_umem_odp_create(struct mm_struct *mm, struct pid *tgid,
+		     struct mem_cgroup *memcg, u64 addr, u64 length,
+		     bool writable, bool hugetlb)
 {
 	unsigned int page_shift = hugetlb ? HPAGE_SHIFT : PAGE_SHIFT;
 	struct smlx_umem_odp *odp;
 	u64 start, end;
 	int ret;
 
-	if (!length || check_add_overflow(addr, length, &end))
+	if (!length || check_add_overflow(addr, length, &end) ||
+	    end > TASK_SIZE)
 		return ERR_PTR(-EINVAL);
 	start = ALIGN_DOWN(addr, 1ULL << page_shift);
 	end = ALIGN(end, 1ULL << page_shift);
@@ -246,7 +295,7 @@ smlx_umem_odp_create(struct mm_struct *mm, struct pid *tgid, u64 addr,
 	odp = kzalloc(sizeof(*odp), GFP_KERNEL);
 	if (!odp)
 		return ERR_PTR(-ENOMEM);
-	smlx_umem_odp_init_common(odp, mm, tgid, writable);
+	smlx_umem_odp_init_common(odp, mm, tgid, memcg, writable);
 	odp->page_shift = page_shift;
 	odp->start = start;
 	odp->end = end;
@@ -272,6 +321,7 @@ smlx_umem_odp_create(struct mm_struct *mm, struct pid *tgid, u64 addr,
  */
 struct smlx_umem_odp *smlx_umem_odp_get(u64 addr, u64 length, int access)
 {
+	struct mem_cgroup *memcg;
 	struct smlx_umem_odp *odp;
 	struct pid *tgid;
 
@@ -279,9 +329,11 @@ struct smlx_umem_odp *smlx_umem_odp_get(u64 addr, u64 length, int access)
 		return ERR_PTR(-EINVAL);
 
 	tgid = get_task_pid(current->group_leader, PIDTYPE_PID);
-	odp = smlx_umem_odp_create(current->mm, tgid, addr, length,
+	memcg = get_mem_cgroup_from_mm(current->mm);
+	odp = smlx_umem_odp_create(current->mm, tgid, memcg, addr, length,
 				   ib_access_writable(access),
 				   access & IB_ACCESS_HUGETLB);
+	mem_cgroup_put(memcg);
 	put_pid(tgid);
 	return odp;
 }
@@ -295,6 +347,7 @@ struct smlx_umem_odp *smlx_umem_odp_get(u64 addr, u64 length, int access)
  */
 struct smlx_umem_odp *smlx_umem_odp_alloc_implicit(int access)
 {
+	struct mem_cgroup *memcg;
 	struct smlx_umem_odp *odp;
 	struct pid *tgid;
 
@@ -308,8 +361,10 @@ struct smlx_umem_odp *smlx_umem_odp_alloc_implicit(int access)
 	if (!odp)
 		return ERR_PTR(-ENOMEM);
 	tgid = get_task_pid(current->group_leader, PIDTYPE_PID);
-	smlx_umem_odp_init_common(odp, current->mm, tgid,
+	memcg = get_mem_cgroup_from_mm(current->mm);
+	smlx_umem_odp_init_common(odp, current->mm, tgid, memcg,
 				  ib_access_writable(access));
+	mem_cgroup_put(memcg);
 	put_pid(tgid);
 	odp->is_implicit = true;
 	odp->start = 0;
@@ -323,7 +378,8 @@ struct smlx_umem_odp *smlx_umem_odp_alloc_implicit(int access)
  * @addr: chunk start in the parent's mm
  * @length: chunk length
  *
- * May run in a worker, so the parent's mm is used, not current's.  The
+ * May run in a worker, so the parent's mm and memory cgroup are used, not
+ * current's.  The
  * caller publishes the child in parent->children; release of the parent
  * releases every child still there.
  */
@@ -336,23 +392,18 @@ struct smlx_umem_odp *smlx_umem_odp_alloc_child(struct smlx_umem_odp *parent,
 		return ERR_PTR(-EINVAL);
 	if (!mmget_not_zero(parent->mm))
 		return ERR_PTR(-EFAULT);
-	odp = smlx_umem_odp_create(parent->mm, parent->tgid, addr, length,
-				   parent->writable, false);
+	odp = smlx_umem_odp_create(parent->mm, parent->tgid, parent->memcg,
+				   addr, length, parent->writable, false);
 	mmput(parent->mm);
 	if (!IS_ERR(odp))
 		odp->parent = parent;
 	return odp;
 }
 
-/**
- * smlx_umem_odp_release - tear down an ODP umem
- * @odp: umem no fault can reach any more
- *
- * Retires every entry (dirtying written pages), stops watching the range
- * and frees everything, children of an implicit parent included.
- */
-void smlx_umem_odp_release(struct smlx_umem_odp *odp)
+static void smlx_umem_odp_destroy(struct kref *kref)
 {
+	struct smlx_umem_odp *odp =
+		container_of(kref, struct smlx_umem_odp, kref);
 	struct smlx_umem_odp *child;
 	unsigned long idx;
 
@@ -370,26 +421,65 @@ void smlx_umem_odp_release(struct smlx_umem_odp *odp)
 	smlx_umem_odp_free(odp);
 }
 
-/* Makes sure the leaf for @leaf_idx exists; sleeps, so never under the mutex. */
+/**
+ * smlx_umem_odp_release - drop a reference to an ODP umem
+ * @odp: explicit umem, implicit parent or child
+ *
+ * The last reference retires every entry (dirtying written pages), stops
+ * watching the range and frees everything, children of an implicit parent
+ * included.  Sleeps.
+ */
+void smlx_umem_odp_release(struct smlx_umem_odp *odp)
+{
+	kref_put(&odp->kref, smlx_umem_odp_destroy);
+}
+
+/* One more reference, for a fault or prefetch that must not hold the MR. */
+struct smlx_umem_odp *smlx_umem_odp_hold(struct smlx_umem_odp *odp)
+{
+	kref_get(&odp->kref);
+	return odp;
+}
+
+/*
+ * Makes sure the leaf for @leaf_idx exists, charged to the owner's memory
+ * cgroup whoever runs this (a fault or prefetch worker, often).  Sleeps, so
+ * never under umem_mutex: the leaf is published empty, and the caller
+ * checks under the mutex that it is still there.
+ */
 static int smlx_odp_ensure_leaf(struct smlx_umem_odp *odp,
 				unsigned long leaf_idx)
 {
+	struct mem_cgroup *old_memcg;
 	unsigned long page;
 	int ret;
 
 	if (xa_load(&odp->leaves, leaf_idx))
 		return 0;
-	page = get_zeroed_page(GFP_KERNEL);
-	if (!page)
-		return -ENOMEM;
-	ret = xa_insert(&odp->leaves, leaf_idx, (void *)page, GFP_KERNEL);
-	if (ret) {
-		free_page(page);
-		/* Another fault added it first. */
-		if (ret == -EBUSY)
-			return 0;
+	old_memcg = set_active_memcg(odp->memcg);
+	page = get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	ret = page ? xa_insert(&odp->leaves, leaf_idx, (void *)page,
+			       GFP_KERNEL_ACCOUNT) : -ENOMEM;
+	set_active_memcg(old_memcg);
+	if (!ret) {
+		atomic_long_inc(&odp->nleaves);
+		return 0;
 	}
-	return ret;
+	if (page)
+		free_page(page);
+	/* Another fault added it first. */
+	return ret == -EBUSY ? 0 : ret;
+}
+
+/* Whether hmm_range_fault() gave a page to publish. */
+static bool smlx_odp_any_valid(const unsigned long *pfns, unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++)
+		if ((pfns[i] & HMM_PFN_VALID) && !(pfns[i] & HMM_PFN_ERROR))
+			return true;
+	return false;
 }
 
 static u64 smlx_odp_make_entry(struct smlx_umem_odp *odp, unsigned long hmm_pfn)
@@ -402,8 +492,9 @@ static u64 smlx_odp_make_entry(struct smlx_umem_odp *odp, unsigned long hmm_pfn)
 }
 
 /*
- * Publishes the hmm result under umem_mutex.  Returns 0, or -EINVAL when a
- * HUGETLB umem meets a page mapped smaller than its page size.
+ * Publishes the hmm result under umem_mutex into the leaf the caller made
+ * sure of.  Returns 0, or -EINVAL when a HUGETLB umem meets a page mapped
+ * smaller than its page size (an empty leaf is then freed again).
  */
 static int smlx_odp_publish(struct smlx_umem_odp *odp, u64 start,
 			    const unsigned long *pfns, unsigned long npages)
@@ -415,15 +506,20 @@ static int smlx_odp_publish(struct smlx_umem_odp *odp, u64 start,
 
 	lockdep_assert_held(&odp->umem_mutex);
 
-	for (i = 0; i < npages; i++) {
-		if ((pfns[i] & HMM_PFN_VALID) && !(pfns[i] & HMM_PFN_ERROR) &&
-		    hmm_pfn_to_map_order(pfns[i]) < min_order)
-			return -EINVAL;
-	}
-
 	leaf = xa_load(&odp->leaves, smlx_odp_leaf_index(first));
 	if (WARN_ON_ONCE(!leaf))
 		return -EINVAL;
+	for (i = 0; i < npages; i++) {
+		if ((pfns[i] & HMM_PFN_VALID) && !(pfns[i] & HMM_PFN_ERROR) &&
+		    hmm_pfn_to_map_order(pfns[i]) < min_order) {
+			if (smlx_odp_leaf_empty(leaf))
+				smlx_odp_leaf_free(odp,
+						   smlx_odp_leaf_index(first),
+						   leaf);
+			return -EINVAL;
+		}
+	}
+
 	for (i = 0; i < npages; i++) {
 		u64 *slot = &leaf[smlx_odp_leaf_slot(first + i)];
 
@@ -460,8 +556,9 @@ int smlx_umem_odp_map_and_lock(struct smlx_umem_odp *odp, u64 user_va,
 {
 	struct hmm_range range = {};
 	unsigned long timeout, npages;
-	unsigned long *pfns;
+	unsigned long leaf_idx, *pfns;
 	u64 start, end, leaf_end;
+	bool any;
 	int ret;
 
 	if (odp->is_implicit || !bcnt ||
@@ -480,10 +577,8 @@ int smlx_umem_odp_map_and_lock(struct smlx_umem_odp *odp, u64 user_va,
 		   (PAGE_SIZE << SMLX_ODP_LEAF_SHIFT);
 	end = min(end, leaf_end);
 	npages = (end - start) >> PAGE_SHIFT;
+	leaf_idx = smlx_odp_leaf_index(smlx_odp_page_index(start));
 
-	ret = smlx_odp_ensure_leaf(odp, smlx_odp_leaf_index(smlx_odp_page_index(start)));
-	if (ret)
-		return ret;
 	pfns = kmalloc_array(npages, sizeof(*pfns), GFP_KERNEL);
 	if (!pfns)
 		return -ENOMEM;
@@ -519,14 +614,30 @@ int smlx_umem_odp_map_and_lock(struct smlx_umem_odp *odp, u64 user_va,
 		if (ret)
 			goto out_free;
 
+		/*
+		 * A leaf only for pages there are: a hole or a snapshot of
+		 * nothing costs no memory.
+		 */
+		any = smlx_odp_any_valid(pfns, npages);
+		if (any) {
+			ret = smlx_odp_ensure_leaf(odp, leaf_idx);
+			if (ret)
+				goto out_free;
+		}
 		mutex_lock(&odp->umem_mutex);
+		/*
+		 * An invalidation may have freed the empty leaf; it also
+		 * moved the sequence.  A failed publish of another fault may
+		 * have freed it too, without that: look again.
+		 */
 		if (!mmu_interval_read_retry(&odp->notifier,
-					     range.notifier_seq))
+					     range.notifier_seq) &&
+		    (!any || xa_load(&odp->leaves, leaf_idx)))
 			break;
 		mutex_unlock(&odp->umem_mutex);
 	}
 
-	ret = smlx_odp_publish(odp, start, pfns, npages);
+	ret = any ? smlx_odp_publish(odp, start, pfns, npages) : 0;
 	if (ret)
 		mutex_unlock(&odp->umem_mutex);
 	else

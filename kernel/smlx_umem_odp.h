@@ -8,6 +8,8 @@
 #ifndef SMLX_UMEM_ODP_H
 #define SMLX_UMEM_ODP_H
 
+#include <linux/atomic.h>
+#include <linux/kref.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
@@ -35,11 +37,20 @@
 #define SMLX_ODP_LEAF_SHIFT	(PAGE_SHIFT - 3)
 #define SMLX_ODP_LEAF_ENTRIES	(1UL << SMLX_ODP_LEAF_SHIFT)
 
+struct mem_cgroup;
+
 struct smlx_umem_odp {
+	/*
+	 * The MR holds one reference, a fault or prefetch in flight one more:
+	 * deregistration need not wait for a fault that hangs (a FUSE mapping
+	 * whose server does not answer).  The last one frees.
+	 */
+	struct kref kref;
 	/* Covers [start, end) in the owner's mm; not inserted for implicit. */
 	struct mmu_interval_notifier notifier;
 	struct mm_struct *mm;		/* mmgrab()ed: may outlive the process */
 	struct pid *tgid;		/* the registering process */
+	struct mem_cgroup *memcg;	/* its memory cgroup, charged for leaves */
 	u64 start;			/* aligned down to 1 << page_shift */
 	u64 end;			/* exclusive, aligned up */
 	unsigned int page_shift;	/* PAGE_SHIFT, or HPAGE_SHIFT for HUGETLB */
@@ -56,12 +67,13 @@ struct smlx_umem_odp {
 	struct xarray leaves;		/* leaf index -> u64[SMLX_ODP_LEAF_ENTRIES] */
 	/*
 	 * The leaf the last access used, under umem_mutex: a message walks
-	 * one leaf packet after packet, and a leaf lives as long as the
-	 * umem, so this saves an xarray walk per packet.
+	 * one leaf packet after packet, so this saves an xarray walk per
+	 * packet.  Leaves are freed only under umem_mutex, which clears it.
 	 */
 	u64 *hot_leaf;
 	unsigned long hot_leaf_index;
 	unsigned long npages;		/* present entries, under umem_mutex */
+	atomic_long_t nleaves;		/* leaves allocated (rdma res show) */
 
 	/* Implicit parent: one child per 1 << SMLX_ODP_CHUNK_SHIFT bytes. */
 	struct xarray children;		/* chunk index -> struct smlx_umem_odp */
@@ -89,6 +101,7 @@ struct smlx_umem_odp *smlx_umem_odp_alloc_implicit(int access);
 struct smlx_umem_odp *smlx_umem_odp_alloc_child(struct smlx_umem_odp *parent,
 						 u64 addr, u64 length);
 void smlx_umem_odp_release(struct smlx_umem_odp *odp);
+struct smlx_umem_odp *smlx_umem_odp_hold(struct smlx_umem_odp *odp);
 
 int smlx_umem_odp_map_and_lock(struct smlx_umem_odp *odp, u64 user_va,
 			       u64 bcnt, u64 access_mask, bool fault);
