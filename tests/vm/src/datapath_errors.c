@@ -373,6 +373,31 @@ static int wait_cq_event(struct ibv_comp_channel *ch, struct ibv_cq *want,
 	return cq == want ? 1 : -1;
 }
 
+/*
+ * Each CQ on a channel holds one reference, however it was made: UCX makes
+ * its CQs with ibv_create_cq_ex and destroys the channel after them.
+ */
+static void test_comp_channel_refs(struct dp_dev *d,
+				   struct ibv_comp_channel *ch)
+{
+	struct ibv_cq_init_attr_ex attr = {
+		.cqe = 16, .channel = ch, .cq_context = (void *)0x5678,
+		.wc_flags = IBV_WC_STANDARD_FLAGS,
+	};
+	int before = ch->refcnt;
+	struct ibv_cq_ex *cq = ibv_create_cq_ex(d->ctx, &attr);
+
+	CHECK(cq, "ibv_create_cq_ex on a channel: %s", strerror(errno));
+	if (!cq)
+		return;
+	CHECK(ch->refcnt == before + 1,
+	      "ibv_create_cq_ex: channel refcnt %d, want %d", ch->refcnt,
+	      before + 1);
+	CHECK(!ibv_destroy_cq(ibv_cq_ex_to_cq(cq)), "destroy cq_ex");
+	CHECK(ch->refcnt == before, "destroy cq_ex: channel refcnt %d, want %d",
+	      ch->refcnt, before);
+}
+
 static void test_comp_channel(struct dp_dev *d)
 {
 	struct ibv_comp_channel *ch;
@@ -442,7 +467,20 @@ static void test_comp_channel(struct dp_dev *d)
 	dp_expect(cqb, 104, IBV_WC_SUCCESS, IBV_WC_RECV, "solicited recv", NULL);
 
 	CHECK(!ibv_destroy_qp(a) && !ibv_destroy_qp(b), "destroy qps");
-	CHECK(!ibv_destroy_cq(cqa) && !ibv_destroy_cq(cqb), "destroy cqs");
+	CHECK(!ibv_destroy_cq(cqa), "destroy cq");
+	test_comp_channel_refs(d, ch);
+	/* a CQ still on the channel: it must not go */
+	errno = 0;
+	ret = ibv_destroy_comp_channel(ch);
+	CHECK(ret == EBUSY, "destroy channel with a CQ on it: %d, want EBUSY",
+	      ret);
+	/* rdma-core's returns EBUSY and leaves errno as it was */
+	if (!dp_reference)
+		CHECK(errno == EBUSY, "destroy channel: errno %d, want EBUSY",
+		      errno);
+	CHECK(!ibv_destroy_cq(cqb), "destroy cq");
+	CHECK(ch->refcnt == 0, "channel refcnt %d after its CQs went",
+	      ch->refcnt);
 	CHECK(!ibv_destroy_comp_channel(ch), "destroy channel");
 	dp_buf_free(&buf);
 }
