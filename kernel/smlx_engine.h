@@ -185,6 +185,12 @@ int smlx_sgl_copy(struct smlx_dev *sdev, struct ib_pd *pd,
  * same @fault (its seq identifies the stall) once done, or an error to
  * fail the access now.
  */
+enum smlx_fault_phase {
+	SMLX_FAULT_NONE,
+	SMLX_FAULT_QUEUED,	/* handed to the handler's queue */
+	SMLX_FAULT_RUNNING,	/* its worker is resolving it */
+};
+
 typedef int (*smlx_fault_handler_t)(struct smlx_qp *qp,
 				    const struct smlx_fault *fault);
 extern smlx_fault_handler_t smlx_engine_fault_handler;
@@ -290,6 +296,13 @@ struct smlx_qp {
 	spinlock_t fault_lock;
 	u32 fault_seq;
 	struct smlx_fault fault;
+	/*
+	 * For "rdma resource show qp -dd" only: when the QP stalled, and how
+	 * far its fault got (enum smlx_fault_phase), so a QP that waits too
+	 * long shows whether its fault is queued, being resolved, or lost.
+	 */
+	unsigned long fault_since;
+	u8 fault_phase;
 
 	/* Everything below belongs to the engine (SMLX_QPF_RUNNING) alone. */
 	bool inline_tx;			/* run receivers of our packets now */

@@ -115,6 +115,8 @@ static void smlx_odp_fault_run(struct smlx_odp_item *item)
 	/* Destroyed while queued: nothing to do (a quick drain). */
 	qp = smlx_odp_fault_qp(pf);
 	if (qp) {
+		if (READ_ONCE(qp->fault.seq) == pf->fault.seq)
+			WRITE_ONCE(qp->fault_phase, SMLX_FAULT_RUNNING);
 		smlx_qp_put(qp);
 		status = smlx_odp_resolve(item->sdev, &pf->fault);
 		qp = smlx_odp_fault_qp(pf);

@@ -271,6 +271,7 @@ static void smlx_qp_unstall_locked(struct smlx_qp *qp)
 	lockdep_assert_held(&qp->fault_lock);
 	clear_bit(SMLX_QPF_RNR_STALL, &qp->flags);
 	clear_bit(SMLX_QPF_STALLED, &qp->flags);
+	WRITE_ONCE(qp->fault_phase, SMLX_FAULT_NONE);
 }
 
 /**
@@ -305,6 +306,8 @@ int smlx_qp_stall(struct smlx_qp *qp, const struct smlx_fault *fault,
 	if (!failed) {
 		stamped.seq = ++qp->fault_seq;
 		qp->fault = stamped;
+		WRITE_ONCE(qp->fault_since, jiffies);
+		WRITE_ONCE(qp->fault_phase, SMLX_FAULT_QUEUED);
 		if (rnr)
 			set_bit(SMLX_QPF_RNR_STALL, &qp->flags);
 		set_bit(SMLX_QPF_STALLED, &qp->flags);

@@ -67,6 +67,31 @@ static int smlx_res_put_req(struct sk_buff *msg, struct smlx_qp *qp)
 	return 0;
 }
 
+/* The fault the QP is stalled on: how long, how far it got, what it is. */
+static int smlx_res_put_fault(struct sk_buff *msg, struct smlx_qp *qp)
+{
+	static const char * const phases[] = {
+		[SMLX_FAULT_NONE] = "none",
+		[SMLX_FAULT_QUEUED] = "queued",
+		[SMLX_FAULT_RUNNING] = "running",
+	};
+	u8 phase = READ_ONCE(qp->fault_phase);
+	u32 age = 0;
+
+	if (phase >= ARRAY_SIZE(phases))
+		phase = SMLX_FAULT_NONE;
+	if (phase != SMLX_FAULT_NONE)
+		age = jiffies_to_msecs(jiffies - READ_ONCE(qp->fault_since));
+	if (rdma_nl_put_driver_string(msg, "fault_phase", phases[phase]) ||
+	    rdma_nl_put_driver_u32(msg, "fault_age_ms", age) ||
+	    rdma_nl_put_driver_u64(msg, "fault_len",
+				   READ_ONCE(qp->fault.length)) ||
+	    rdma_nl_put_driver_u32(msg, "fault_write",
+				   READ_ONCE(qp->fault.write)))
+		return -EMSGSIZE;
+	return 0;
+}
+
 int smlx_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
 {
 	struct smlx_qp *qp = to_sqp(ibqp);
@@ -83,6 +108,7 @@ int smlx_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
 				       READ_ONCE(qp->fault.key)) ||
 	    rdma_nl_put_driver_u64_hex(msg, "fault_iova",
 				       READ_ONCE(qp->fault.iova)) ||
+	    smlx_res_put_fault(msg, qp) ||
 	    rdma_nl_put_driver_u32_hex(msg, "resp_epsn",
 				       READ_ONCE(qp->resp.epsn)) ||
 	    rdma_nl_put_driver_u32(msg, "resp_active",
