@@ -49,7 +49,12 @@ static void smlx_odp_read_ahead(const struct smlx_odp_target *t, u64 iova,
 	if (done >= SMLX_ODP_FAULT_AHEAD_BYTES || iova >= end)
 		return;
 	length = min(SMLX_ODP_FAULT_AHEAD_BYTES - done, end - iova);
-	smlx_odp_map_range(t, iova, length, flags, pages);
+	/*
+	 * Once: the QP waits for this, and a read-ahead that races an
+	 * invalidation may take a second of retries, long enough for the
+	 * requester of a READ this responder stalls on to run out of them.
+	 */
+	smlx_odp_map_range(t, iova, length, flags | SMLX_ODP_MAP_ONCE, pages);
 }
 
 /* Resolves @f in the worker: 0, or why the access must fail. */

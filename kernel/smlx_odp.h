@@ -23,6 +23,7 @@ struct uverbs_attr_bundle;
 enum smlx_odp_map_flags {
 	SMLX_ODP_MAP_WRITE	= 1 << 0,	/* writable, breaking COW */
 	SMLX_ODP_MAP_SNAPSHOT	= 1 << 1,	/* only what is present, no fault */
+	SMLX_ODP_MAP_ONCE	= 1 << 2,	/* best effort: no retry on races */
 };
 
 /*

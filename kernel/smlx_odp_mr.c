@@ -153,12 +153,16 @@ int smlx_odp_map_range(const struct smlx_odp_target *t, u64 iova, u64 length,
 		       unsigned int flags, u64 *pages)
 {
 	u64 mask = SMLX_ODP_PAGE_READ;
-	bool fault = !(flags & SMLX_ODP_MAP_SNAPSHOT);
+	unsigned int mode = 0;
 	u64 uva, end, bcnt;
 	int ret;
 
 	if (flags & SMLX_ODP_MAP_WRITE)
 		mask |= SMLX_ODP_PAGE_WRITE;
+	if (!(flags & SMLX_ODP_MAP_SNAPSHOT))
+		mode |= SMLX_UMEM_ODP_FAULT;
+	if (flags & SMLX_ODP_MAP_ONCE)
+		mode |= SMLX_UMEM_ODP_ONCE;
 	if (!length || iova < t->iova ||
 	    check_add_overflow(iova, length, &end))
 		return -EFAULT;
@@ -185,7 +189,7 @@ int smlx_odp_map_range(const struct smlx_odp_target *t, u64 iova, u64 length,
 				return PTR_ERR(odp);
 		}
 
-		ret = smlx_umem_odp_map_and_lock(odp, uva, bcnt, mask, fault);
+		ret = smlx_umem_odp_map_and_lock(odp, uva, bcnt, mask, mode);
 		if (ret > 0) {
 			mutex_unlock(&odp->umem_mutex);
 			*pages += ret;

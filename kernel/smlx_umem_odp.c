@@ -9,6 +9,12 @@
  * in between.  Publishing under the mutex, instead of letting hmm write the
  * entries in place, means a reader holding the mutex never sees an entry
  * that an invalidation has already retired.
+ *
+ * The notifier sequence is one per umem, so it also moves for invalidations
+ * of pages the fault never looked at; page migration invalidates page by
+ * page, and a fault that retried on each would wait for the whole batch.
+ * Each umem therefore logs the ranges of its last invalidations, and a
+ * fault whose sequence moved keeps its walk if none of them overlapped it.
  */
 #include <linux/hmm.h>
 #include <linux/memcontrol.h>
@@ -189,6 +195,44 @@ u64 smlx_umem_odp_entry(struct smlx_umem_odp *odp, u64 user_va)
 	return entry ? READ_ONCE(*entry) : 0;
 }
 
+/* Under umem_mutex, after mmu_interval_set_seq(). */
+static void smlx_umem_odp_log_invalidation(struct smlx_umem_odp *odp,
+					   u64 start, u64 end)
+{
+	unsigned long gen = odp->inval_gen;
+
+	odp->inval_log[gen % SMLX_ODP_INVAL_LOG].start = start;
+	odp->inval_log[gen % SMLX_ODP_INVAL_LOG].end = end;
+	/* A fault that sees the new count sees the new sequence too. */
+	smp_wmb();
+	WRITE_ONCE(odp->inval_gen, gen + 1);
+}
+
+/*
+ * Under umem_mutex, for a fault that sampled inval_gen as @gen before
+ * mmu_interval_read_begin() and walked [@start, @end): whether one of the
+ * invalidations since may have changed what the walk saw.  One that began
+ * before the sample either ended before read_begin() returned or made it
+ * wait for its end; every later one is in the log, unless there were too
+ * many to tell.
+ */
+static bool smlx_umem_odp_raced(struct smlx_umem_odp *odp, unsigned long gen,
+				u64 start, u64 end)
+{
+	lockdep_assert_held(&odp->umem_mutex);
+
+	if (odp->inval_gen - gen > SMLX_ODP_INVAL_LOG)
+		return true;
+	for (; gen != odp->inval_gen; gen++) {
+		unsigned int i = gen % SMLX_ODP_INVAL_LOG;
+
+		if (odp->inval_log[i].start < end &&
+		    odp->inval_log[i].end > start)
+			return true;
+	}
+	return false;
+}
+
 static bool smlx_umem_odp_invalidate(struct mmu_interval_notifier *mni,
 				     const struct mmu_notifier_range *range,
 				     unsigned long cur_seq)
@@ -203,6 +247,7 @@ static bool smlx_umem_odp_invalidate(struct mmu_interval_notifier *mni,
 
 	mutex_lock(&odp->umem_mutex);
 	mmu_interval_set_seq(mni, cur_seq);
+	smlx_umem_odp_log_invalidation(odp, range->start, range->end);
 	before = odp->npages;
 	smlx_umem_odp_unmap_range(odp, range->start, range->end);
 	if (before != odp->npages) {
@@ -539,24 +584,27 @@ static int smlx_odp_publish(struct smlx_umem_odp *odp, u64 start,
  * @user_va: first address wanted
  * @bcnt: bytes wanted from @user_va
  * @access_mask: SMLX_ODP_PAGE_READ, optionally with SMLX_ODP_PAGE_WRITE
- * @fault: fault pages in (true), or only mirror what is present (false)
+ * @mode: enum smlx_umem_odp_map_mode: SMLX_UMEM_ODP_FAULT faults pages
+ *	  in, else only what is present is mirrored; SMLX_UMEM_ODP_ONCE
+ *	  gives up at the first invalidation that races the walk
  *
  * Works on the pages from ALIGN_DOWN(@user_va, 1 << page_shift) on, at
  * most one leaf (2 MiB) per call.  On success returns how many pages it
  * handled, with umem_mutex held: the entries stay valid until the caller
- * unlocks.  With @fault every handled page is present afterwards (writable
- * if WRITE was asked); a snapshot may leave holes.  On error returns a
+ * unlocks.  With SMLX_UMEM_ODP_FAULT every handled page is present
+ * afterwards (writable if WRITE was asked); a snapshot may leave holes.  On error returns a
  * negative errno with the mutex not held: -EFAULT outside the umem or no
  * VMA, -EPERM for a write to a read-only umem, -EINVAL when the owner's mm
  * is gone or a HUGETLB umem meets small pages, -EBUSY when invalidations
- * kept racing us for HMM_RANGE_DEFAULT_TIMEOUT.
+ * kept racing us for HMM_RANGE_DEFAULT_TIMEOUT (or once, with
+ * SMLX_UMEM_ODP_ONCE).
  */
 int smlx_umem_odp_map_and_lock(struct smlx_umem_odp *odp, u64 user_va,
-			       u64 bcnt, u64 access_mask, bool fault)
+			       u64 bcnt, u64 access_mask, unsigned int mode)
 {
 	struct hmm_range range = {};
 	unsigned long timeout, npages;
-	unsigned long leaf_idx, *pfns;
+	unsigned long leaf_idx, *pfns, gen;
 	u64 start, end, leaf_end;
 	bool any;
 	int ret;
@@ -587,19 +635,30 @@ int smlx_umem_odp_map_and_lock(struct smlx_umem_odp *odp, u64 user_va,
 	range.start = start;
 	range.end = end;
 	range.hmm_pfns = pfns;
-	if (fault) {
+	if (mode & SMLX_UMEM_ODP_FAULT) {
 		range.default_flags = HMM_PFN_REQ_FAULT;
 		if (access_mask & SMLX_ODP_PAGE_WRITE)
 			range.default_flags |= HMM_PFN_REQ_WRITE;
 	}
 
-	timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	/*
+	 * Bounded both ways a walk can collide with an invalidation: a fork
+	 * or migration storm could otherwise keep us here for as long as it
+	 * lasts, with the QP stalled and the requester's retries running
+	 * out.  The caller lets the engine retry instead.
+	 */
+	timeout = jiffies;
+	if (!(mode & SMLX_UMEM_ODP_ONCE))
+		timeout += msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
 	for (;;) {
 		/* The owner has exited: nothing left to mirror. */
 		if (!mmget_not_zero(odp->mm)) {
 			ret = -EINVAL;
 			goto out_free;
 		}
+		gen = READ_ONCE(odp->inval_gen);
+		/* pairs with smlx_umem_odp_log_invalidation() */
+		smp_rmb();
 		range.notifier_seq = mmu_interval_read_begin(&odp->notifier);
 		mmap_read_lock(odp->mm);
 		ret = hmm_range_fault(&range);
@@ -609,7 +668,7 @@ int smlx_umem_odp_map_and_lock(struct smlx_umem_odp *odp, u64 user_va,
 		 * the mm down, which invalidates, which takes umem_mutex.
 		 */
 		mmput(odp->mm);
-		if (ret == -EBUSY && !time_after(jiffies, timeout))
+		if (ret == -EBUSY && time_before(jiffies, timeout))
 			continue;
 		if (ret)
 			goto out_free;
@@ -630,11 +689,16 @@ int smlx_umem_odp_map_and_lock(struct smlx_umem_odp *odp, u64 user_va,
 		 * moved the sequence.  A failed publish of another fault may
 		 * have freed it too, without that: look again.
 		 */
-		if (!mmu_interval_read_retry(&odp->notifier,
-					     range.notifier_seq) &&
+		if ((!mmu_interval_read_retry(&odp->notifier,
+					      range.notifier_seq) ||
+		     !smlx_umem_odp_raced(odp, gen, start, end)) &&
 		    (!any || xa_load(&odp->leaves, leaf_idx)))
 			break;
 		mutex_unlock(&odp->umem_mutex);
+		if (time_after_eq(jiffies, timeout)) {
+			ret = -EBUSY;
+			goto out_free;
+		}
 	}
 
 	ret = any ? smlx_odp_publish(odp, start, pfns, npages) : 0;

@@ -37,6 +37,9 @@
 #define SMLX_ODP_LEAF_SHIFT	(PAGE_SHIFT - 3)
 #define SMLX_ODP_LEAF_ENTRIES	(1UL << SMLX_ODP_LEAF_SHIFT)
 
+/* Invalidated ranges a umem remembers for the faults that raced them. */
+#define SMLX_ODP_INVAL_LOG	16
+
 struct mem_cgroup;
 
 struct smlx_umem_odp {
@@ -73,6 +76,16 @@ struct smlx_umem_odp {
 	u64 *hot_leaf;
 	unsigned long hot_leaf_index;
 	unsigned long npages;		/* present entries, under umem_mutex */
+	/*
+	 * The ranges of the last SMLX_ODP_INVAL_LOG invalidations, and how
+	 * many there were, written under umem_mutex: a fault whose walk an
+	 * invalidation elsewhere in the umem raced keeps its result instead
+	 * of walking again (smlx_umem_odp_raced()).
+	 */
+	struct {
+		u64 start, end;
+	} inval_log[SMLX_ODP_INVAL_LOG];
+	unsigned long inval_gen;
 	atomic_long_t nleaves;		/* leaves allocated (rdma res show) */
 
 	/* Implicit parent: one child per 1 << SMLX_ODP_CHUNK_SHIFT bytes. */
@@ -103,8 +116,14 @@ struct smlx_umem_odp *smlx_umem_odp_alloc_child(struct smlx_umem_odp *parent,
 void smlx_umem_odp_release(struct smlx_umem_odp *odp);
 struct smlx_umem_odp *smlx_umem_odp_hold(struct smlx_umem_odp *odp);
 
+/* How smlx_umem_odp_map_and_lock() goes about it. */
+enum smlx_umem_odp_map_mode {
+	SMLX_UMEM_ODP_FAULT	= 1 << 0,	/* fault pages in, not a snapshot */
+	SMLX_UMEM_ODP_ONCE	= 1 << 1,	/* one try: -EBUSY on a collision */
+};
+
 int smlx_umem_odp_map_and_lock(struct smlx_umem_odp *odp, u64 user_va,
-			       u64 bcnt, u64 access_mask, bool fault);
+			       u64 bcnt, u64 access_mask, unsigned int mode);
 void smlx_umem_odp_unmap_range(struct smlx_umem_odp *odp, u64 start, u64 end);
 const u64 *smlx_umem_odp_entries(struct smlx_umem_odp *odp, u64 user_va,
 				 unsigned long *count);
