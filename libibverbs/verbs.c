@@ -257,8 +257,9 @@ IBV_EXPORT int ibv_destroy_comp_channel(struct ibv_comp_channel *channel)
 
 	pthread_mutex_lock(&context->mutex);
 	if (channel->refcnt) {
-		/* CQs still deliver to it */
+		/* CQs still deliver to it; errno too, for callers that print it */
 		ret = EBUSY;
+		errno = EBUSY;
 		goto out;
 	}
 	close(channel->fd);

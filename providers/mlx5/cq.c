@@ -338,8 +338,10 @@ struct ibv_cq_ex *smlx_create_cq_ex(struct ibv_context *ibctx,
 		err = cq_map_ring(cq, &resp.drv);
 	if (err)
 		return cq_abandon(cq, err);
-	/* libibverbs' wrapper may do it too; completion events need it done. */
-	verbs_init_cq(&cq->vcq.cq, ibctx, attr->channel, attr->cq_context);
+	/*
+	 * No verbs_init_cq() here: libibverbs' ibv_create_cq_ex() does it,
+	 * and a second one took a second reference on the channel.
+	 */
 	cq_ex_install_ops(cq);
 	return &cq->vcq.cq_ex;
 }
