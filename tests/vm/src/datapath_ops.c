@@ -848,6 +848,25 @@ static void test_cq_ex(struct dp_dev *d)
 	dp_buf_free(&dst);
 }
 
+/*
+ * An mlx5 CQE of a RoCE UD receive carries in its SL field the kind of
+ * header before the payload (0: RoCE v1 GRH, 1: IPv6, 2: IPv4), and UCX
+ * reads the sender's GID out of the 40 bytes by it: the wrong kind and
+ * every packet looks misaddressed and is dropped.
+ */
+static unsigned int ud_roce_pkt_type(struct dp_dev *d,
+				     const struct ibv_ah_attr *aa)
+{
+	struct ibv_gid_entry e;
+
+	if (ibv_query_gid_ex(d->ctx, DP_PORT, aa->grh.sgid_index, &e, 0))
+		return 255;
+	if (e.gid_type == IBV_GID_TYPE_ROCE_V1)
+		return 0;
+	return IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)aa->grh.dgid.raw)
+		? 2 : 1;
+}
+
 static void test_ud(struct dp_dev *d)
 {
 	struct ibv_ah_attr aa;
@@ -899,6 +918,9 @@ static void test_ud(struct dp_dev *d)
 				 wc.imm_data == htonl(77)), "UD imm");
 		CHECK(!memcmp((char *)dst.addr + grh, src.addr, len),
 		      "UD data differs");
+		CHECK(!aa.is_global || wc.sl == ud_roce_pkt_type(d, &aa),
+		      "UD wc.sl %u want RoCE packet type %u", wc.sl,
+		      ud_roce_pkt_type(d, &aa));
 	}
 
 	/* answer the last sender through an AH made from its completion */
