@@ -31,10 +31,14 @@ int smlx_av_from_attr(struct smlx_dev *sdev, const struct rdma_ah_attr *attr,
 	av->sgid_index = grh->sgid_index;
 	av->hop_limit = grh->hop_limit;
 	av->traffic_class = grh->traffic_class;
-	av->flow_label = grh->flow_label;
+	av->flow_label = grh->flow_label & IB_GRH_FLOWLABEL_MASK;
 	av->sl = rdma_ah_get_sl(attr);
-	av->ipv4 = grh->sgid_attr->gid_type == IB_GID_TYPE_ROCE_UDP_ENCAP &&
-		   ipv6_addr_v4mapped((const struct in6_addr *)grh->dgid.raw);
+	if (grh->sgid_attr->gid_type != IB_GID_TYPE_ROCE_UDP_ENCAP)
+		av->net_type = SMLX_NET_ROCE_V1;
+	else if (ipv6_addr_v4mapped((const struct in6_addr *)grh->dgid.raw))
+		av->net_type = SMLX_NET_ROCE_V2_IPV4;
+	else
+		av->net_type = SMLX_NET_ROCE_V2_IPV6;
 	av->port_id = smlx_wire_resolve(&av->dgid);
 	return 0;
 }

@@ -115,7 +115,7 @@ struct smlx_av {
 	u8 traffic_class;
 	u8 sl;
 	u32 flow_label;
-	bool ipv4;			/* RoCE v2 over IPv4: GRH carries IPv4 */
+	u8 net_type;			/* enum smlx_net_type */
 	u32 port_id;			/* wire port of dgid, 0: unknown */
 };
 

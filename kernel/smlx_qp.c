@@ -237,7 +237,7 @@ struct smlx_pkt *smlx_qp_new_pkt(struct smlx_qp *qp, enum smlx_pkt_op op,
 	pkt->dst_port = av->port_id;
 	pkt->sgid = av->sgid;
 	pkt->dgid = av->dgid;
-	pkt->ipv4 = av->ipv4;
+	pkt->net_type = av->net_type;
 	pkt->hop_limit = av->hop_limit;
 	pkt->traffic_class = av->traffic_class;
 	pkt->flow_label = av->flow_label;

@@ -294,7 +294,7 @@ static int smlx_req_send_one(struct smlx_qp *qp, struct smlx_send_wqe *w,
 			    qp->path.qkey : w->u.ud.remote_qkey;
 		pkt->sgid = av.sgid;
 		pkt->dgid = av.dgid;
-		pkt->ipv4 = av.ipv4;
+		pkt->net_type = av.net_type;
 		pkt->hop_limit = av.hop_limit;
 		pkt->traffic_class = av.traffic_class;
 		pkt->flow_label = av.flow_label;

@@ -208,6 +208,9 @@ static void smlx_resp_complete(struct smlx_qp *qp, const struct smlx_pkt *pkt,
 	}
 	if (flags & SMLX_WC_WITH_IMM)
 		cqe.imm_data = pkt->imm;
+	/* As mlx5 on RoCE: which header the 40 bytes before the data hold. */
+	if (flags & SMLX_WC_GRH)
+		cqe.sl = pkt->net_type;
 	if (cq)
 		ret = smlx_cq_post(cq, &cqe, solicited);
 	smlx_resp_release_wqe(qp);
@@ -777,7 +780,7 @@ static int smlx_resp_uc(struct smlx_qp *qp, struct smlx_pkt *pkt)
 static void smlx_resp_build_grh(const struct smlx_pkt *pkt, u8 *buf)
 {
 	memset(buf, 0, SMLX_GRH_BYTES);
-	if (pkt->ipv4) {
+	if (pkt->net_type == SMLX_NET_ROCE_V2_IPV4) {
 		struct iphdr *ip = (struct iphdr *)(buf + 20);
 
 		ip->version = 4;

@@ -38,6 +38,17 @@ enum smlx_pkt_flags {
 	SMLX_PKT_CMP_SWP = 1 << 5,	/* atomic: compare and swap, else add */
 };
 
+/*
+ * The headers a RoCE packet carries before BTH.  The values are those of an
+ * mlx5 CQE's RoCE L3 header type, which a UD receive reports in wc.sl: UCX
+ * reads the sender's address out of the 40 bytes before the payload by it.
+ */
+enum smlx_net_type {
+	SMLX_NET_ROCE_V1,		/* IB GRH */
+	SMLX_NET_ROCE_V2_IPV6,
+	SMLX_NET_ROCE_V2_IPV4,
+};
+
 /* ACK syndromes, as the IB AETH distinguishes them. */
 enum smlx_ack_code {
 	SMLX_ACK_OK,
@@ -55,7 +66,7 @@ struct smlx_pkt {
 	u8 ack;			/* enum smlx_ack_code (SMLX_OP_ACK) */
 	u8 rnr_timer;		/* RNR NAK: the responder's min_rnr_timer */
 	u8 qpt;			/* enum ib_qp_type of the sending QP */
-	bool ipv4;		/* GRH of a RoCE v2 IPv4 packet */
+	u8 net_type;		/* enum smlx_net_type */
 	u8 hop_limit;
 	u8 traffic_class;
 	u32 flow_label;
