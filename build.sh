@@ -39,13 +39,15 @@ if [ $deps = 1 ]; then
 	# shellcheck source=tools/vm/apt-ensure.sh
 	. "$REPO/tools/vm/apt-ensure.sh"
 	if [ "$(id -u)" -eq 0 ]; then
-		apt_ensure "${SMLX_BUILD_PACKAGES[@]}" "${SMLX_VM_PACKAGES[@]}" || {
+		apt_ensure "${SMLX_BUILD_PACKAGES[@]}" "${SMLX_VM_PACKAGES[@]}" \
+			"${SMLX_APP_PACKAGES[@]}" || {
 			echo "build.sh: the Debian packages above could not be installed;" \
 			     "fix that (or use --no-deps with them installed) and run ./build.sh again" >&2
 			exit 1
 		}
 	else
-		apt_ensure "${SMLX_BUILD_PACKAGES[@]}" "${SMLX_VM_PACKAGES[@]}" ||
+		apt_ensure "${SMLX_BUILD_PACKAGES[@]}" "${SMLX_VM_PACKAGES[@]}" \
+			"${SMLX_APP_PACKAGES[@]}" ||
 			echo "build.sh: not root, continuing without them (the build may fail)" >&2
 	fi
 fi

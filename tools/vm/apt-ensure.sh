@@ -21,6 +21,14 @@ SMLX_VM_PACKAGES=(
 	coreutils util-linux perl-base apt dpkg
 )
 
+# The applications the VM tests run on smlx (docs/applications.md), and the
+# headers our own UCP and MPI test programs build against.
+SMLX_APP_PACKAGES=(
+	ucx-utils libucx-dev
+	openmpi-bin libopenmpi-dev
+	rdmacm-utils libfabric-bin
+)
+
 # apt_progress: reads apt-get's APT::Status-Fd lines ("dlstatus:N:PCT:what",
 # "pmstatus:PKG:PCT:what") and prints one line per tenth of each phase, so a
 # long first install shows it is moving without printing hundreds of lines.
