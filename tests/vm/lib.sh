@@ -132,3 +132,37 @@ lib_cleanup() {
 	zram_swap_off
 	memcg_remove
 }
+
+# ucx_batch LABEL BATCH ARGS...: Debian's ucx_perftest, a server and its
+# client to localhost on the next port after $port, both running every
+# line of the file BATCH ("NAME -t TEST OPTIONS", one test a line) over one
+# connection with ARGS added.  Every line must report its result row.
+# ucx_perftest measures and does not check data; ucp_verify does.
+ucx_batch() {
+	local label=$1 batch=$2
+	shift 2
+	local srv cli pid src crc name opts
+	srv=$(mktemp) cli=$(mktemp)
+	port=$((port + 1))
+	timeout 600 ucx_perftest -p "$port" -b "$batch" "$@" >"$srv" 2>&1 &
+	pid=$!
+	wait_listen "$port" || echo "no ucx_perftest server on port $port"
+	timeout 600 ucx_perftest localhost -p "$port" -b "$batch" -f "$@" \
+		>"$cli" 2>&1
+	crc=$?
+	wait $pid
+	src=$?
+	echo "--- ucx_perftest $label $* (server rc $src, client rc $crc)"
+	cat "$cli"
+	if [ $src -ne 0 ] || [ $crc -ne 0 ]; then
+		echo "--- server:"
+		cat "$srv"
+		fail "ucx_perftest $label: exit $src/$crc"
+	fi
+	while read -r name opts; do
+		[ -n "$name" ] || continue
+		grep -Eq "^ *$name +[1-9][0-9]* " "$cli" ||
+			fail "ucx_perftest $label: $name ($opts) reported no result"
+	done <"$batch"
+	rm -f "$srv" "$cli"
+}
