@@ -69,6 +69,8 @@
 
 #include <mpi.h>
 
+#include "mix64.h"
+
 #define KIB ((size_t)1024)
 #define MIB (1024 * KIB)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -267,15 +269,6 @@ static void set_test(const char *name)
 }
 
 /* ---- patterns ----------------------------------------------------------- */
-
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
 
 /*
  * Seed of the data @src sends to @dst: every parameter goes in, so data of

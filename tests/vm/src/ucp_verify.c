@@ -76,6 +76,8 @@
 
 #include <ucp/api/ucp.h>
 
+#include "mix64.h"
+
 #define GUARD		64	/* guard bytes on each side of a receive buffer */
 #define ODD_OFF		4093	/* unaligned; small transfers there cross a page end */
 #define AREA_LEN	64	/* atomic words and their neighbours, at window offset 0 */
@@ -411,30 +413,21 @@ static void barrier(uint64_t t, const char *what)
 
 /* --------------------------------------------------------------- patterns */
 
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
 /* Never 0: seed 0 stands for the zeroes of untouched pages. */
 static uint64_t seed_of(enum group g, unsigned dir, int iter, uint64_t size,
 			uint64_t off)
 {
-	uint64_t s = mix((uint64_t)g << 8 | dir);
+	uint64_t s = mix64((uint64_t)g << 8 | dir);
 
-	s = mix(s ^ (uint64_t)iter);
-	s = mix(s ^ size);
-	return mix(s ^ off) | 1;
+	s = mix64(s ^ (uint64_t)iter);
+	s = mix64(s ^ size);
+	return mix64(s ^ off) | 1;
 }
 
 /* Pattern bytes 8j .. 8j+7 of seed, lowest byte first. */
 static inline uint64_t pat_word(uint64_t seed, size_t j)
 {
-	return seed ? mix(seed + j * 0x9e3779b97f4a7c15ULL) : 0;
+	return seed ? mix64(seed + j * 0x9e3779b97f4a7c15ULL) : 0;
 }
 
 static inline uint8_t pat(uint64_t seed, size_t i)
@@ -1277,8 +1270,8 @@ static uint64_t atomic_word(int iter, unsigned k)
 	for (s = 0; s < ARRAY_LEN(amo_steps); s++) {
 		const struct amo_step *st = &amo_steps[s];
 
-		x = mix(seed + s) & mask;
-		z = mix(seed + s + 64) & mask;
+		x = mix64(seed + s) & mask;
+		z = mix64(seed + s + 64) & mask;
 		if (st->x == X_SMALL)
 			x = 0x10 + (uint64_t)(iter & 0xff);
 		else if (st->x == X_EQUAL)
