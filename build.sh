@@ -38,16 +38,16 @@ done
 if [ $deps = 1 ]; then
 	# shellcheck source=tools/vm/apt-ensure.sh
 	. "$REPO/tools/vm/apt-ensure.sh"
+	packages=("${SMLX_BUILD_PACKAGES[@]}" "${SMLX_VM_PACKAGES[@]}"
+		  "${SMLX_APP_PACKAGES[@]}")
 	if [ "$(id -u)" -eq 0 ]; then
-		apt_ensure "${SMLX_BUILD_PACKAGES[@]}" "${SMLX_VM_PACKAGES[@]}" \
-			"${SMLX_APP_PACKAGES[@]}" || {
+		apt_ensure "${packages[@]}" || {
 			echo "build.sh: the Debian packages above could not be installed;" \
 			     "fix that (or use --no-deps with them installed) and run ./build.sh again" >&2
 			exit 1
 		}
 	else
-		apt_ensure "${SMLX_BUILD_PACKAGES[@]}" "${SMLX_VM_PACKAGES[@]}" \
-			"${SMLX_APP_PACKAGES[@]}" ||
+		apt_ensure "${packages[@]}" ||
 			echo "build.sh: not root, continuing without them (the build may fail)" >&2
 	fi
 fi
