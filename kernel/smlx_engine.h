@@ -158,6 +158,12 @@ struct smlx_fault {
 	u32 key;
 	u64 iova;
 	u64 length;
+	/*
+	 * Bytes right after [iova, iova + length), in the same MR, that the
+	 * same message goes on to access: the handler maps them too, best
+	 * effort, so a message takes one fault and not one per packet.
+	 */
+	u64 ahead;
 	bool write;
 	u32 seq;	/* stamped by smlx_qp_stall(); smlx_qp_resume() checks */
 };

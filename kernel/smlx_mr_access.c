@@ -188,6 +188,7 @@ static int smlx_odp_copy(struct smlx_mr *mr, u64 iova, u64 uva, void *buf,
 				fault->key = mr->ibmr.lkey;
 				fault->iova = iova + done;
 				fault->length = length - done;
+				fault->ahead = 0;
 				fault->write = dir == SMLX_TO_MR;
 			}
 			return -EAGAIN;
@@ -282,6 +283,7 @@ int smlx_mr_atomic(struct smlx_mr *mr, u64 iova, bool cmp_swp, u64 compare,
 		fault->key = mr->ibmr.lkey;
 		fault->iova = iova;
 		fault->length = 8;
+		fault->ahead = 0;
 		fault->write = true;
 	}
 	return -EAGAIN;
@@ -328,6 +330,8 @@ int smlx_sgl_copy(struct smlx_dev *sdev, struct ib_pd *pd,
 			return -EACCES;
 		ret = smlx_mr_copy(mr, iova, buf, n, dir, fault);
 		smlx_mr_put(mr);
+		if (ret == -EAGAIN && fault)
+			fault->ahead = sge[i].length - offset - n;
 		if (ret)
 			return ret == -EAGAIN ? ret : -EACCES;
 		buf += n;

@@ -36,19 +36,23 @@ struct smlx_odp_fault_work {
 };
 
 /*
- * Maps what follows a resolved fault of @done bytes, up to
- * SMLX_ODP_FAULT_AHEAD_BYTES in all and within the MR.  Best effort: the
- * memory past the fault may legitimately be absent or forbidden.
+ * Maps what follows a resolved fault of @done bytes: the rest of the
+ * message (@ahead), and at least SMLX_ODP_FAULT_AHEAD_BYTES in all, up to
+ * SMLX_ODP_FAULT_MAX_BYTES and within the MR.  Best effort: the memory past
+ * the fault may legitimately be absent or forbidden.
  */
 static void smlx_odp_read_ahead(const struct smlx_odp_target *t, u64 iova,
-				u64 done, unsigned int flags, u64 *pages)
+				u64 done, u64 ahead, unsigned int flags,
+				u64 *pages)
 {
 	u64 end = t->implicit ? TASK_SIZE : t->iova + t->length;
 	u64 length;
 
-	if (done >= SMLX_ODP_FAULT_AHEAD_BYTES || iova >= end)
+	if (done < SMLX_ODP_FAULT_AHEAD_BYTES)
+		ahead = max(ahead, SMLX_ODP_FAULT_AHEAD_BYTES - done);
+	if (done >= SMLX_ODP_FAULT_MAX_BYTES || iova >= end || !ahead)
 		return;
-	length = min(SMLX_ODP_FAULT_AHEAD_BYTES - done, end - iova);
+	length = min3(ahead, SMLX_ODP_FAULT_MAX_BYTES - done, end - iova);
 	/*
 	 * Once: the QP waits for this, and a read-ahead that races an
 	 * invalidation may take a second of retries, long enough for the
@@ -89,8 +93,8 @@ static int smlx_odp_resolve(struct smlx_dev *sdev, const struct smlx_fault *f)
 	if (ret == -EBUSY)
 		ret = 0;
 	if (!ret) {
-		smlx_odp_read_ahead(&t, f->iova + length, length, flags,
-				    &pages);
+		smlx_odp_read_ahead(&t, f->iova + length, length,
+				    f->length - length + f->ahead, flags, &pages);
 		smlx_odp_count(t.odp, SMLX_ODP_PAGE_FAULTS, pages);
 		smlx_odp_count(t.odp, SMLX_ODP_PAGE_FAULTS_HANDLED, 1);
 	}

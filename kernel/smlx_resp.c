@@ -503,8 +503,12 @@ static int smlx_resp_write(struct smlx_qp *qp, struct smlx_pkt *pkt)
 		ret = smlx_mr_copy(mr, pkt->va, pkt->data, pkt->len,
 				   SMLX_TO_MR, &fault);
 		smlx_mr_put(mr);
-		if (ret == -EAGAIN)
+		if (ret == -EAGAIN) {
+			/* The rest of the message follows this packet. */
+			fault.ahead = qp->resp.write_len - qp->resp.offset -
+				      pkt->len;
 			ret = smlx_resp_fault(qp, pkt, &fault);
+		}
 		if (ret == -EAGAIN)
 			return -EAGAIN;
 		if (ret) {
@@ -577,8 +581,10 @@ static int smlx_resp_read(struct smlx_qp *qp, struct smlx_pkt *pkt, bool dup)
 		if (n) {
 			ret = smlx_mr_copy(mr, pkt->va + off, rp->data, n,
 					   SMLX_FROM_MR, &fault);
-			if (ret == -EAGAIN)
+			if (ret == -EAGAIN) {
+				fault.ahead = pkt->dma_len - off - n;
 				ret = smlx_resp_fault(qp, pkt, &fault);
+			}
 			if (ret) {
 				smlx_pkt_free(rp);
 				smlx_mr_put(mr);

@@ -48,23 +48,27 @@ static inline unsigned long smlx_odp_leaf_slot(unsigned long page_index)
 	return page_index & (SMLX_ODP_LEAF_ENTRIES - 1);
 }
 
+/*
+ * The device may have written through a writable entry that is going.
+ * The page lock is not held here (notifiers run with and without it); the
+ * mapping cannot go away underneath us because the invalidation that
+ * removes it is waiting for, or holding, umem_mutex.
+ */
+static void smlx_odp_entry_written(u64 entry)
+{
+	struct page *page = pfn_to_page(PHYS_PFN(entry & PAGE_MASK));
+
+	if (entry & SMLX_ODP_PAGE_WRITE)
+		set_page_dirty(compound_head(page));
+}
+
 static void smlx_odp_clear_entry(struct smlx_umem_odp *odp, u64 *slot)
 {
 	u64 entry = *slot;
-	struct page *page;
 
 	if (!(entry & SMLX_ODP_PAGE_READ))
 		return;
-	/*
-	 * The device may have written through a writable entry.  The page
-	 * lock is not held here (notifiers run with and without it); the
-	 * mapping cannot go away underneath us because the invalidation that
-	 * removes it is waiting for, or holding, umem_mutex.
-	 */
-	if (entry & SMLX_ODP_PAGE_WRITE) {
-		page = pfn_to_page(PHYS_PFN(entry & PAGE_MASK));
-		set_page_dirty(compound_head(page));
-	}
+	smlx_odp_entry_written(entry);
 	WRITE_ONCE(*slot, 0);
 	odp->npages--;
 }
@@ -140,6 +144,47 @@ void smlx_umem_odp_unmap_range(struct smlx_umem_odp *odp, u64 start, u64 end)
 		    smlx_odp_leaf_empty(leaf))
 			smlx_odp_leaf_free(odp, leaf_idx, leaf);
 	}
+}
+
+/*
+ * Takes the device's write permission away from every entry in [start,
+ * end) and keeps the pages mirrored for reading.  Returns how many entries
+ * lost it.  Called with umem_mutex held; never allocates.
+ */
+static unsigned long smlx_umem_odp_protect_range(struct smlx_umem_odp *odp,
+						 u64 start, u64 end)
+{
+	unsigned long first, last, leaf_idx, idx, changed = 0;
+	u64 *leaf, *slot, entry;
+
+	lockdep_assert_held(&odp->umem_mutex);
+
+	start = max(start, odp->start);
+	end = min(end, odp->end);
+	if (start >= end)
+		return 0;
+
+	first = smlx_odp_page_index(start);
+	last = smlx_odp_page_index(end - 1);
+	xa_for_each_range(&odp->leaves, leaf_idx, leaf,
+			  smlx_odp_leaf_index(first),
+			  smlx_odp_leaf_index(last)) {
+		unsigned long leaf_first = leaf_idx << SMLX_ODP_LEAF_SHIFT;
+		unsigned long from = max(first, leaf_first);
+		unsigned long to = min(last, leaf_first +
+					     SMLX_ODP_LEAF_ENTRIES - 1);
+
+		for (idx = from; idx <= to; idx++) {
+			slot = &leaf[smlx_odp_leaf_slot(idx)];
+			entry = *slot;
+			if (!(entry & SMLX_ODP_PAGE_WRITE))
+				continue;
+			smlx_odp_entry_written(entry);
+			WRITE_ONCE(*slot, entry & ~SMLX_ODP_PAGE_WRITE);
+			changed++;
+		}
+	}
+	return changed;
 }
 
 /**
@@ -239,7 +284,7 @@ static bool smlx_umem_odp_invalidate(struct mmu_interval_notifier *mni,
 {
 	struct smlx_umem_odp *odp =
 		container_of(mni, struct smlx_umem_odp, notifier);
-	unsigned long before;
+	unsigned long before, changed;
 
 	/* The OOM reaper cannot wait for us; tell it to come back later. */
 	if (!mmu_notifier_range_blockable(range))
@@ -248,15 +293,28 @@ static bool smlx_umem_odp_invalidate(struct mmu_interval_notifier *mni,
 	mutex_lock(&odp->umem_mutex);
 	mmu_interval_set_seq(mni, cur_seq);
 	smlx_umem_odp_log_invalidation(odp, range->start, range->end);
-	before = odp->npages;
-	smlx_umem_odp_unmap_range(odp, range->start, range->end);
-	if (before != odp->npages) {
-		smlx_odp_count(odp, SMLX_ODP_PAGE_INVALIDATIONS,
-			       before - odp->npages);
-		smlx_odp_count(odp, SMLX_ODP_PAGE_INVALIDATIONS_HANDLED, 1);
+	/*
+	 * fork(), page_mkclean() and the dirty-tracking helpers only
+	 * write-protect: the CPU keeps the same pages, so the device keeps
+	 * them for reading.  Dropping them would make every fork cost the
+	 * device a fault per read-ahead window on memory it only reads.
+	 * An mprotect() (PROTECTION_VMA) may take reading away too, so it
+	 * unmaps like any other event.
+	 */
+	if (range->event == MMU_NOTIFY_PROTECTION_PAGE) {
+		changed = smlx_umem_odp_protect_range(odp, range->start,
+						      range->end);
+	} else {
+		before = odp->npages;
+		smlx_umem_odp_unmap_range(odp, range->start, range->end);
+		changed = before - odp->npages;
 		/* An implicit child left empty is torn down once idle. */
-		if (odp->parent && !odp->npages)
+		if (changed && odp->parent && !odp->npages)
 			smlx_odp_child_idle(odp);
+	}
+	if (changed) {
+		smlx_odp_count(odp, SMLX_ODP_PAGE_INVALIDATIONS, changed);
+		smlx_odp_count(odp, SMLX_ODP_PAGE_INVALIDATIONS_HANDLED, 1);
 	}
 	mutex_unlock(&odp->umem_mutex);
 	return true;
