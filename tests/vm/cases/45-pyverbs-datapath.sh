@@ -11,7 +11,7 @@ gunzip -f "$work"/tests/*.gz
 gid=${SMLX_GID_INDEX:-1}
 out=$work/out
 run() {
-	/usr/bin/python3 "$work/tests/run_tests.py" --dev "$SMLX_DEV" \
+	/usr/bin/python3 "$(dirname "$0")/../pyverbs-run" "$work/tests" --dev "$SMLX_DEV" \
 		--gid "$gid" -v "$@" >"$out" 2>&1
 	local rc=$?
 	cat "$out"

@@ -13,7 +13,7 @@ cp -r "$src" "$work/tests"
 gunzip -f "$work"/tests/*.gz
 gid=${SMLX_GID_INDEX:-1}
 out=$work/out
-/usr/bin/python3 "$work/tests/run_tests.py" --dev "$SMLX_DEV" --gid "$gid" -v \
+/usr/bin/python3 "$(dirname "$0")/../pyverbs-run" "$work/tests" --dev "$SMLX_DEV" --gid "$gid" -v \
 	tests.test_odp >"$out" 2>&1
 rc=$?
 cat "$out"
