@@ -28,7 +28,7 @@ smlx_reload() {
 	[ "$refs" = 0 ] || fail "module refcount $refs with no user left"
 	rdma link delete "$SMLX_DEV" || fail "rdma link delete"
 	rmmod smlx || fail "rmmod"
-	insmod "$SMLX_BUILD/kernel/smlx.ko" || fail "insmod"
+	insmod "$SMLX_KO" || fail "insmod"
 	smlx_link_up
 	echo "smlx unloaded cleanly and loaded again"
 }

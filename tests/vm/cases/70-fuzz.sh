@@ -8,7 +8,6 @@
 # far as timing lets it: kills and thread interleavings are not repeatable).
 . "$(dirname "$0")/../lib.sh"
 netdev=${SMLX_NETDEV:?vm-run exports the netdev}
-ko=$SMLX_BUILD/kernel/smlx.ko
 fuzz=$SMLX_BUILD/tests/fuzz/smlx_fuzz
 seed=${FUZZ_SEED:-0x70}
 secs=${FUZZ_SECONDS:-90}
@@ -32,7 +31,7 @@ now=$(cat /sys/module/smlx/refcnt)
 
 rdma link delete "$SMLX_DEV" || fail "rdma link delete"
 rmmod smlx || fail "rmmod after the fuzzer"
-insmod "$ko" || fail "insmod"
+insmod "$SMLX_KO" || fail "insmod"
 rdma link add "$SMLX_DEV" type smlx netdev "$netdev" || fail "rdma link add"
 for _ in $(seq 50); do
 	grep -q ACTIVE "/sys/class/infiniband/$SMLX_DEV/ports/1/state" 2>/dev/null && break

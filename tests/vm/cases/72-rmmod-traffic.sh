@@ -8,7 +8,6 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../reload.sh"
 cycles=${RMMOD_CYCLES:-3}
-ko=$SMLX_BUILD/kernel/smlx.ko
 tmp=$(mktemp -d)
 
 before=$(res_counts)
@@ -61,7 +60,7 @@ for cycle in $(seq "$cycles"); do
 	done
 	wait "${pids[@]}" 2>/dev/null
 	echo "cycle $cycle: $how under traffic took ${t_rm}s ($f ODP page faults counted by then)"
-	insmod "$ko" || fail "cycle $cycle: insmod"
+	insmod "$SMLX_KO" || fail "cycle $cycle: insmod"
 	smlx_link_up
 done
 expect_no_leak "$before"
