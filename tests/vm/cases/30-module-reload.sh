@@ -1,9 +1,9 @@
 # The module unloads cleanly, also while a process holds the device open,
-# and survives 50 unload/reload cycles (vm-run fails the run on any kernel
-# warning, oops or leak report these produce).
+# and survives RELOAD_CYCLES (default 50) unload/reload cycles (vm-run
+# fails the run on any kernel warning, oops or leak report these produce).
 . "$(dirname "$0")/../lib.sh"
 netdev=${SMLX_NETDEV:?vm-run exports the netdev}
-ko=${SMLX_KO:-$SMLX_BUILD/kernel/smlx.ko}
+cycles=${RELOAD_CYCLES:-50}
 
 add_link() { rdma link add "$SMLX_DEV" type smlx netdev "$netdev" || fail "rdma link add"; }
 wait_active() {
@@ -36,16 +36,16 @@ cat /tmp/hold.out
 if [ $gone_ok = 0 ]; then rmmod smlx || fail "rmmod after the holder exited"; fi
 lsmod | grep -q '^smlx ' && fail "module still loaded"
 
-for i in $(seq 50); do
-	insmod "$ko" || fail "insmod cycle $i"
+for i in $(seq "$cycles"); do
+	insmod "$SMLX_KO" || fail "insmod cycle $i"
 	add_link
 	[ "$i" = 1 ] && wait_active
 	rdma link delete "$SMLX_DEV" || fail "rdma link delete cycle $i"
 	rmmod smlx || fail "rmmod cycle $i"
 done
-echo "50 unload/reload cycles done"
+echo "$cycles unload/reload cycles done"
 
 # Leave the guest as vm-run set it up.
-insmod "$ko" || fail "final insmod"
+insmod "$SMLX_KO" || fail "final insmod"
 add_link
 wait_active
