@@ -325,6 +325,7 @@ struct smlx_qp {
 		u8 rnr_left;
 		bool rnr_wait;		/* timer is an RNR delay */
 		bool timer_armed;
+		bool stalled;		/* an ODP stall since the timer was armed */
 		bool blocked;		/* an invalid WQE stops the SQ */
 		u32 last_seq_nak;
 		bool seq_nak_seen;

@@ -311,6 +311,8 @@ int smlx_qp_stall(struct smlx_qp *qp, const struct smlx_fault *fault,
 		if (rnr)
 			set_bit(SMLX_QPF_RNR_STALL, &qp->flags);
 		set_bit(SMLX_QPF_STALLED, &qp->flags);
+		/* engine-owned; the requester's timer must not blame the peer */
+		qp->req.stalled = true;
 	}
 	spin_unlock_bh(&qp->fault_lock);
 	if (failed)

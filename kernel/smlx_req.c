@@ -67,6 +67,7 @@ static unsigned long smlx_req_timeout(struct smlx_qp *qp)
 static void smlx_req_arm(struct smlx_qp *qp, unsigned long delay)
 {
 	qp->req.timer_armed = true;
+	qp->req.stalled = false;
 	mod_timer(&qp->timer, jiffies + delay);
 }
 
@@ -540,6 +541,17 @@ void smlx_req_timer_fired(struct smlx_qp *qp)
 	}
 	if (qp->req.psn == qp->req.una)
 		return;
+	/*
+	 * The QP sat on one of its own ODP faults while the timer ran: the
+	 * responses and ACKs it waited for may be in its inbox, unread.  A
+	 * slow fault is not a lost packet, and must not spend the retries
+	 * (a 1 MiB READ into ODP memory ran out of them on a slow kernel):
+	 * give the peer a whole timeout again.
+	 */
+	if (qp->req.stalled) {
+		smlx_req_progress_timer(qp);
+		return;
+	}
 	if (!qp->req.retry_left) {
 		smlx_req_fail_oldest(qp, IB_WC_RETRY_EXC_ERR);
 		return;
