@@ -351,6 +351,9 @@ int smlx_destroy_cq(struct ibv_cq *ibcq)
 	struct smlx_cq *cq = to_scq(ibcq);
 	int err;
 
+	/* Still in use, as the kernel would say a moment earlier. */
+	if (__atomic_load_n(&cq->qp_users, __ATOMIC_ACQUIRE))
+		return EBUSY;
 	err = ibv_cmd_destroy_cq(ibcq);
 	if (err)
 		return err;

@@ -755,6 +755,84 @@ static void qp_free(struct smlx_qp *qp)
 	free(qp);
 }
 
+/*
+ * The CQs and the SRQ the kernel ties to the QP, so the ones its reset
+ * and destroy walk: an XRC target has none, and an XRC initiator only its
+ * send CQ (it ignores recv_cq and srq, so what the application put there
+ * may be destroyed already, or never have been a CQ).
+ */
+struct qp_queues {
+	struct ibv_cq *cq[3];	/* send, receive, the SRQ's; distinct */
+	unsigned int ncq;
+	struct smlx_srq *srq;
+};
+
+static void qp_add_cq(struct qp_queues *q, struct ibv_cq *cq)
+{
+	unsigned int i;
+
+	if (!cq)
+		return;
+	for (i = 0; i < q->ncq; i++)
+		if (q->cq[i] == cq)
+			return;
+	q->cq[q->ncq++] = cq;
+}
+
+static void qp_queues_of(struct ibv_qp *ibqp, struct qp_queues *q)
+{
+	memset(q, 0, sizeof(*q));
+	if (ibqp->qp_type == IBV_QPT_XRC_RECV)
+		return;
+	qp_add_cq(q, ibqp->send_cq);
+	if (ibqp->qp_type == IBV_QPT_XRC_SEND)
+		return;
+	qp_add_cq(q, ibqp->recv_cq);
+	if (ibqp->srq) {
+		q->srq = to_ssrq(ibqp->srq);
+		qp_add_cq(q, q->srq->vsrq.cq);
+	}
+}
+
+/*
+ * Keeps the QP's CQs and SRQ from being destroyed (EBUSY) until
+ * qp_release_queues(): the kernel frees them from the QP as soon as it has
+ * destroyed it, and qp_discard_cqes() still walks them after that.
+ */
+static void qp_hold_queues(struct ibv_qp *ibqp)
+{
+	struct qp_queues q;
+	unsigned int i;
+
+	qp_queues_of(ibqp, &q);
+	for (i = 0; i < q.ncq; i++)
+		__atomic_add_fetch(&to_scq(q.cq[i])->qp_users, 1,
+				   __ATOMIC_RELAXED);
+	if (q.srq)
+		__atomic_add_fetch(&q.srq->qp_users, 1, __ATOMIC_RELAXED);
+}
+
+static void qp_release_queues(const struct qp_queues *q)
+{
+	unsigned int i;
+
+	/* Release: our last walk of each is done before it may go. */
+	for (i = 0; i < q->ncq; i++)
+		__atomic_sub_fetch(&to_scq(q->cq[i])->qp_users, 1,
+				   __ATOMIC_RELEASE);
+	if (q->srq)
+		__atomic_sub_fetch(&q->srq->qp_users, 1, __ATOMIC_RELEASE);
+}
+
+/* Drops the QP's unpolled CQEs from its CQs (see smlx_cq_discard_qp). */
+static void qp_discard_cqes(struct ibv_qp *ibqp, const struct qp_queues *q)
+{
+	unsigned int i;
+
+	for (i = 0; i < q->ncq; i++)
+		smlx_cq_discard_qp(q->cq[i], ibqp->qp_num);
+}
+
 static uint32_t min_u32(uint32_t a, uint32_t b)
 {
 	return a < b ? a : b;
@@ -884,6 +962,7 @@ struct ibv_qp *smlx_create_qp_ex(struct ibv_context *ibctx,
 		qp_install_wr_ops(qp, send_ops);
 		qp->vqp.comp_mask |= VERBS_QP_EX;
 	}
+	qp_hold_queues(&qp->vqp.qp);
 	return &qp->vqp.qp;
 
 err_destroy:
@@ -942,33 +1021,6 @@ struct ibv_qp *smlx_open_qp(struct ibv_context *ibctx,
 	return &qp->vqp.qp;
 }
 
-/* Drops the QP's unpolled CQEs from its CQs (see smlx_cq_discard_qp). */
-static void qp_discard_cqes(struct smlx_qp *qp)
-{
-	struct ibv_qp *ibqp = &qp->vqp.qp;
-	struct verbs_srq *vsrq;
-
-	/*
-	 * Only the CQs and SRQ the kernel ties to the QP, which therefore
-	 * outlive it: an XRC target has none, and an XRC initiator ignores
-	 * recv_cq and srq, so what the application put there may be
-	 * destroyed already (or never have been a CQ).
-	 */
-	if (ibqp->qp_type == IBV_QPT_XRC_RECV)
-		return;
-	smlx_cq_discard_qp(ibqp->send_cq, ibqp->qp_num);
-	if (ibqp->qp_type == IBV_QPT_XRC_SEND)
-		return;
-	if (ibqp->recv_cq != ibqp->send_cq)
-		smlx_cq_discard_qp(ibqp->recv_cq, ibqp->qp_num);
-	if (ibqp->srq) {
-		vsrq = container_of(ibqp->srq, struct verbs_srq, srq);
-		if (vsrq->cq && vsrq->cq != ibqp->recv_cq &&
-		    vsrq->cq != ibqp->send_cq)
-			smlx_cq_discard_qp(vsrq->cq, ibqp->qp_num);
-	}
-}
-
 int smlx_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 		   int attr_mask)
 {
@@ -986,8 +1038,12 @@ int smlx_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 		 * Reset forgets all outstanding work (the kernel drops the
 		 * WQEs it has not consumed); its completions go too.
 		 */
-		if (attr->qp_state == IBV_QPS_RESET)
-			qp_discard_cqes(qp);
+		if (attr->qp_state == IBV_QPS_RESET) {
+			struct qp_queues q;
+
+			qp_queues_of(ibqp, &q);
+			qp_discard_cqes(ibqp, &q);
+		}
 	}
 	return 0;
 }
@@ -1019,12 +1075,15 @@ int smlx_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 int smlx_destroy_qp(struct ibv_qp *ibqp)
 {
 	struct smlx_qp *qp = to_sqp(ibqp);
+	struct qp_queues q;
 	int err;
 
 	err = ibv_cmd_destroy_qp(ibqp);
 	if (err)
 		return err;
-	qp_discard_cqes(qp);
+	qp_queues_of(ibqp, &q);
+	qp_discard_cqes(ibqp, &q);
+	qp_release_queues(&q);
 	qp_free(qp);
 	return 0;
 }

@@ -28,6 +28,12 @@ struct smlx_cq {
 	/* ibv_cq_ex polling: the CQE under the cursor and the next index. */
 	const struct smlx_cqe *cur_cqe;
 	uint32_t poll_index;
+	/*
+	 * QPs whose destroy or reset may still walk this CQ (atomic): the
+	 * kernel lets the CQ go as soon as the QP is gone there, before
+	 * ibv_destroy_qp() has dropped the QP's CQEs from our ring.
+	 */
+	unsigned int qp_users;
 };
 
 struct smlx_srq {
@@ -36,6 +42,7 @@ struct smlx_srq {
 	pthread_spinlock_t lock;
 	uint32_t srqn;
 	uint32_t max_sge;
+	unsigned int qp_users;	/* as smlx_cq's: its CQ is walked through it */
 };
 
 struct smlx_qp {

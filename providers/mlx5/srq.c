@@ -204,6 +204,9 @@ int smlx_destroy_srq(struct ibv_srq *ibsrq)
 	struct smlx_srq *srq = to_ssrq(ibsrq);
 	int err;
 
+	/* A QP's teardown reaches the SRQ's CQ through it (qp.c). */
+	if (__atomic_load_n(&srq->qp_users, __ATOMIC_ACQUIRE))
+		return EBUSY;
 	err = ibv_cmd_destroy_srq(ibsrq);
 	if (err)
 		return err;
