@@ -32,6 +32,7 @@ struct smlx_odp_fault_work {
 	struct smlx_odp_item item;
 	u32 qpn;
 	const struct smlx_qp *qp;	/* identity only, never dereferenced */
+	struct smlx_odp_queue *q;	/* held by its running work */
 	struct smlx_fault fault;
 };
 
@@ -133,6 +134,8 @@ static void smlx_odp_fault_run(struct smlx_odp_item *item)
 			smlx_qp_resume(qp, &pf->fault, status);
 			smlx_qp_put(qp);
 		}
+	} else {
+		atomic_inc(&pf->q->orphans);
 	}
 	kfree(pf);
 }
@@ -154,7 +157,8 @@ static int smlx_odp_page_fault(struct smlx_qp *qp,
 	pf->qpn = qp->ibqp.qp_num;
 	pf->qp = qp;
 	pf->fault = *fault;
-	smlx_odp_queue_add(smlx_odp_queue_of(qp->sdev, qp->ibqp.pd), &pf->item);
+	pf->q = smlx_odp_queue_of(qp->sdev, qp->ibqp.pd);
+	smlx_odp_queue_add(pf->q, &pf->item);
 	return 0;
 }
 

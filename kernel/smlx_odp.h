@@ -67,7 +67,10 @@ struct smlx_odp_queue {
 	spinlock_t lock;		/* items, scheduled, prefetches */
 	struct list_head items;
 	bool scheduled;			/* work queued or running */
+	unsigned int queued;		/* items on the list */
 	unsigned int prefetches;	/* queued prefetches, bounded */
+	/* faults whose QP was gone or replaced when their turn came */
+	atomic_t orphans;
 	struct work_struct work;
 };
 

@@ -46,6 +46,7 @@ static void smlx_odp_queue_work(struct work_struct *work)
 			break;
 		}
 		list_del(&item->node);
+		q->queued--;
 		spin_unlock(&q->lock);
 
 		sdev = item->sdev;
@@ -98,6 +99,7 @@ void smlx_odp_queue_add(struct smlx_odp_queue *q, struct smlx_odp_item *item)
 	atomic_inc(&item->sdev->odp_inflight);
 	spin_lock(&q->lock);
 	list_add_tail(&item->node, &q->items);
+	q->queued++;
 	if (!q->scheduled) {
 		q->scheduled = true;
 		refcount_inc(&q->ref);

@@ -9,6 +9,7 @@
 #include <rdma/restrack.h>
 
 #include "smlx.h"
+#include "smlx_odp.h"
 
 struct smlx_res_flag {
 	int bit;
@@ -92,6 +93,33 @@ static int smlx_res_put_fault(struct sk_buff *msg, struct smlx_qp *qp)
 	return 0;
 }
 
+/*
+ * The ODP queue the QP's faults wait on: a fault left "queued" with work
+ * neither pending nor running, or with orphans counted while its QP is
+ * still there, is a fault the queue lost.
+ */
+static int smlx_res_put_odp_queue(struct sk_buff *msg, struct smlx_qp *qp)
+{
+	struct smlx_odp_queue *q = smlx_odp_queue_of(qp->sdev, qp->ibqp.pd);
+	unsigned int queued;
+	bool scheduled;
+
+	if (!q)
+		return 0;
+	spin_lock(&q->lock);
+	queued = q->queued;
+	scheduled = q->scheduled;
+	spin_unlock(&q->lock);
+	if (rdma_nl_put_driver_u32(msg, "odp_queued", queued) ||
+	    rdma_nl_put_driver_u32(msg, "odp_scheduled", scheduled) ||
+	    rdma_nl_put_driver_u32(msg, "odp_work_pending",
+				   work_pending(&q->work)) ||
+	    rdma_nl_put_driver_u32(msg, "odp_orphans",
+				   atomic_read(&q->orphans)))
+		return -EMSGSIZE;
+	return 0;
+}
+
 int smlx_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
 {
 	struct smlx_qp *qp = to_sqp(ibqp);
@@ -109,6 +137,7 @@ int smlx_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
 	    rdma_nl_put_driver_u64_hex(msg, "fault_iova",
 				       READ_ONCE(qp->fault.iova)) ||
 	    smlx_res_put_fault(msg, qp) ||
+	    smlx_res_put_odp_queue(msg, qp) ||
 	    rdma_nl_put_driver_u32_hex(msg, "resp_epsn",
 				       READ_ONCE(qp->resp.epsn)) ||
 	    rdma_nl_put_driver_u32(msg, "resp_active",

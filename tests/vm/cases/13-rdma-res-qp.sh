@@ -12,6 +12,7 @@ kill $pid; wait $pid 2>/dev/null
 echo "$out"
 line=$(echo "$out" | grep -E 'type RC' | head -1)
 [ -n "$line" ] || fail "no RC QP in rdma resource show qp"
-for f in "engine idle" "inbox 0" "sq_kidx 0" "req_send 0" "rd_out 0" "timer_armed 0"; do
+for f in "engine idle" "inbox 0" "sq_kidx 0" "req_send 0" "rd_out 0" "timer_armed 0" \
+	"odp_queued 0" "odp_scheduled 0" "odp_work_pending 0" "odp_orphans 0"; do
 	echo "$line" | grep -q "$f" || fail "no '$f' in: $line"
 done
