@@ -2,17 +2,8 @@
 # and survives RELOAD_CYCLES (default 50) unload/reload cycles (vm-run
 # fails the run on any kernel warning, oops or leak report these produce).
 . "$(dirname "$0")/../lib.sh"
-netdev=${SMLX_NETDEV:?vm-run exports the netdev}
+. "$(dirname "$0")/../reload.sh"
 cycles=${RELOAD_CYCLES:-50}
-
-add_link() { rdma link add "$SMLX_DEV" type smlx netdev "$netdev" || fail "rdma link add"; }
-wait_active() {
-	for _ in $(seq 50); do
-		grep -q ACTIVE "/sys/class/infiniband/$SMLX_DEV/ports/1/state" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "port did not become active"
-}
 
 # A process holds a context, a PD and an ODP MR while we unload.
 fifo=$(mktemp -u); mkfifo "$fifo"
@@ -38,8 +29,12 @@ lsmod | grep -q '^smlx ' && fail "module still loaded"
 
 for i in $(seq "$cycles"); do
 	insmod "$SMLX_KO" || fail "insmod cycle $i"
-	add_link
-	[ "$i" = 1 ] && wait_active
+	if [ "$i" = 1 ]; then
+		smlx_link_up
+	else
+		rdma link add "$SMLX_DEV" type smlx netdev "${SMLX_NETDEV:?}" ||
+			fail "rdma link add cycle $i"
+	fi
 	rdma link delete "$SMLX_DEV" || fail "rdma link delete cycle $i"
 	rmmod smlx || fail "rmmod cycle $i"
 done
@@ -47,5 +42,4 @@ echo "$cycles unload/reload cycles done"
 
 # Leave the guest as vm-run set it up.
 insmod "$SMLX_KO" || fail "final insmod"
-add_link
-wait_active
+smlx_link_up

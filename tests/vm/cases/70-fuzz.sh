@@ -7,7 +7,7 @@
 # FUZZ_SEED picks the seed (default: a fixed one, so CI repeats itself as
 # far as timing lets it: kills and thread interleavings are not repeatable).
 . "$(dirname "$0")/../lib.sh"
-netdev=${SMLX_NETDEV:?vm-run exports the netdev}
+. "$(dirname "$0")/../reload.sh"
 fuzz=$SMLX_BUILD/tests/fuzz/smlx_fuzz
 seed=${FUZZ_SEED:-0x70}
 secs=${FUZZ_SECONDS:-90}
@@ -29,13 +29,5 @@ expect_no_leak "$before"
 now=$(cat /sys/module/smlx/refcnt)
 [ "$now" = "$refs" ] || fail "module refcount $refs before, $now after"
 
-rdma link delete "$SMLX_DEV" || fail "rdma link delete"
-rmmod smlx || fail "rmmod after the fuzzer"
-insmod "$SMLX_KO" || fail "insmod"
-rdma link add "$SMLX_DEV" type smlx netdev "$netdev" || fail "rdma link add"
-for _ in $(seq 50); do
-	grep -q ACTIVE "/sys/class/infiniband/$SMLX_DEV/ports/1/state" 2>/dev/null && break
-	sleep 0.1
-done
-grep -q ACTIVE "/sys/class/infiniband/$SMLX_DEV/ports/1/state" || fail "port not active after reload"
+smlx_reload
 echo "fuzz: clean: no leak, module unloaded and reloaded"
