@@ -7,6 +7,7 @@
 #include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 #include <linux/workqueue.h>
@@ -137,6 +138,30 @@ void smlx_odp_target_fini(struct smlx_odp_target *t)
 	smlx_umem_odp_release(t->odp);
 }
 
+/*
+ * Where a snapshot of [@uva, @end) in @mm has something to find: the start
+ * of the first mapping there, or @end when there is none.  Nothing is
+ * present where nothing is mapped, and a walk of such a hole leaf by leaf
+ * costs a lock round and a page walk per leaf: a NO_FAULT prefetch of
+ * 1 TiB of nothing took 4 s on Debian's kernel and over 300 s under KASAN.
+ * With the owner gone @uva is returned: the walk reports that.
+ */
+static u64 smlx_odp_next_mapped(struct mm_struct *mm, u64 uva, u64 end)
+{
+	struct vm_area_struct *vma;
+	u64 next = end;
+
+	if (!mmget_not_zero(mm))
+		return uva;
+	mmap_read_lock(mm);
+	vma = find_vma(mm, uva);
+	if (vma && vma->vm_start < end)
+		next = max_t(u64, uva, vma->vm_start);
+	mmap_read_unlock(mm);
+	mmput(mm);
+	return next;
+}
+
 /**
  * smlx_odp_map_range - mirror [@iova, @iova + @length) of an ODP MR
  * @t: the MR's target (smlx_odp_target_init())
@@ -180,6 +205,11 @@ int smlx_odp_map_range(const struct smlx_odp_target *t, u64 iova, u64 length,
 	while (uva < end) {
 		struct smlx_umem_odp *odp = t->odp;
 
+		if (!(mode & SMLX_UMEM_ODP_FAULT)) {
+			uva = smlx_odp_next_mapped(odp->mm, uva, end);
+			if (uva >= end)
+				break;
+		}
 		bcnt = end - uva;
 		if (t->implicit) {
 			u64 chunk_end = ALIGN_DOWN(uva, 1ULL << SMLX_ODP_CHUNK_SHIFT) +
