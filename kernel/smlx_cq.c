@@ -9,6 +9,7 @@
 #include <linux/ktime.h>
 #include <linux/slab.h>
 
+#include <rdma/restrack.h>
 #include <rdma/uverbs_ioctl.h>
 
 #include "smlx.h"
@@ -299,4 +300,42 @@ int smlx_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc)
 	}
 	spin_unlock_irqrestore(&cq->lock, irqflags);
 	return n;
+}
+
+/*
+ * "rdma resource show cq -dd": the ring as the kernel sees it, so that a
+ * test that lost a completion can tell a CQE never written (producer not
+ * past it) from one written and not seen (producer past the consumer).
+ */
+int smlx_fill_res_cq_entry(struct sk_buff *msg, struct ib_cq *ibcq)
+{
+	struct smlx_cq *cq = to_scq(ibcq);
+	u32 producer, consumer, slots;
+	unsigned long irqflags;
+	struct nlattr *table;
+	bool error;
+	u8 notify;
+
+	/* Under the lock: resize replaces the queue. */
+	spin_lock_irqsave(&cq->lock, irqflags);
+	producer = cq->queue->kidx;
+	consumer = READ_ONCE(cq->queue->ring->consumer);
+	slots = cq->queue->num_slots;
+	error = cq->error;
+	notify = cq->notify;
+	spin_unlock_irqrestore(&cq->lock, irqflags);
+
+	table = nla_nest_start_noflag(msg, RDMA_NLDEV_ATTR_DRIVER);
+	if (!table)
+		return -EMSGSIZE;
+	if (rdma_nl_put_driver_u32(msg, "producer", producer) ||
+	    rdma_nl_put_driver_u32(msg, "consumer", consumer) ||
+	    rdma_nl_put_driver_u32(msg, "slots", slots) ||
+	    rdma_nl_put_driver_u32(msg, "dead", error) ||
+	    rdma_nl_put_driver_u32(msg, "armed", notify)) {
+		nla_nest_cancel(msg, table);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, table);
+	return 0;
 }

@@ -239,6 +239,7 @@ static const struct ib_device_ops smlx_dev_ops = {
 	.dealloc_ucontext = smlx_dealloc_ucontext,
 	.dealloc_xrcd = smlx_dealloc_xrcd,
 	.dereg_mr = smlx_dereg_mr,
+	.fill_res_cq_entry = smlx_fill_res_cq_entry,
 	.fill_res_mr_entry = smlx_fill_res_mr_entry,
 	.fill_res_qp_entry = smlx_fill_res_qp_entry,
 	.fill_stat_mr_entry = smlx_fill_stat_mr_entry,

@@ -376,6 +376,7 @@ int smlx_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		  struct ib_qp_init_attr *init);
 int smlx_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata);
 int smlx_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp);
+int smlx_fill_res_cq_entry(struct sk_buff *msg, struct ib_cq *ibcq);
 int smlx_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		   const struct ib_send_wr **bad_wr);
 int smlx_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,

@@ -322,6 +322,10 @@ static inline void dp_dump_engine(void)
 	fflush(stdout);
 	if (system(cmd))
 		fprintf(stderr, "(%s failed)\n", cmd);
+	/* and where each CQ's ring stands: a CQE written, or never */
+	snprintf(cmd, sizeof(cmd), "rdma resource show cq dev %s -dd >&2", dev);
+	if (system(cmd))
+		fprintf(stderr, "(%s failed)\n", cmd);
 	/*
 	 * Where the tasks that serve the device are in the kernel, twice a
 	 * second apart: the same stack twice is a task that blocks, two
