@@ -360,8 +360,15 @@ static void run_fork_cow(struct dp_dev *d)
 		odp_mr_query(b.dst.mr->lkey, &after);
 		CHECK(odp_verify(b.back.addr, BUF, 1) < 0,
 		      "READ after fork: wrong data");
-		CHECK(after.page_faults_handled == before.page_faults_handled,
-		      "READ after fork faulted %ld times on dst: the read mirror was dropped",
+		/*
+		 * The fork's write-protection is counted in before.  What
+		 * came after it (NUMA balancing with two nodes, reclaim on
+		 * a loaded guest) unmaps as any invalidation does, and the
+		 * faults it costs are not the fork's.
+		 */
+		CHECK(after.page_faults_handled == before.page_faults_handled ||
+		      after.page_invalidations != before.page_invalidations,
+		      "READ after fork faulted %ld times on dst with no invalidation after the fork: the read mirror was dropped",
 		      after.page_faults_handled - before.page_faults_handled);
 	}
 	odp_fill(b.src.addr, BUF, 2);
