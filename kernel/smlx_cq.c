@@ -245,6 +245,7 @@ int smlx_cq_post(struct smlx_cq *cq, const struct smlx_cqe *cqe,
 		slot = smlx_queue_slot(cq->queue, cq->queue->kidx);
 		memcpy(slot, cqe, sizeof(*slot));
 		slot->timestamp_ns = ktime_get_ns();
+		cq->last_post_ns = slot->timestamp_ns;
 		smlx_queue_set_producer(cq->queue, cq->queue->kidx + 1);
 		if (cq->notify == IB_CQ_NEXT_COMP ||
 		    (cq->notify == IB_CQ_SOLICITED &&
@@ -310,16 +311,24 @@ int smlx_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc)
 int smlx_fill_res_cq_entry(struct sk_buff *msg, struct ib_cq *ibcq)
 {
 	struct smlx_cq *cq = to_scq(ibcq);
-	u32 producer, consumer, slots;
+	u32 producer, ring_producer, consumer, slots;
 	unsigned long irqflags;
 	struct nlattr *table;
+	u64 last_post_ns;
 	bool error;
 	u8 notify;
 
-	/* Under the lock: resize replaces the queue. */
+	/*
+	 * Under the lock: resize replaces the queue.  The ring's copy of the
+	 * producer index is what the provider reads (it may also scribble
+	 * on it); the age of the newest CQE tells a CQE written long ago and
+	 * not seen from one that came late.
+	 */
 	spin_lock_irqsave(&cq->lock, irqflags);
 	producer = cq->queue->kidx;
+	ring_producer = READ_ONCE(cq->queue->ring->producer);
 	consumer = READ_ONCE(cq->queue->ring->consumer);
+	last_post_ns = cq->last_post_ns;
 	slots = cq->queue->num_slots;
 	error = cq->error;
 	notify = cq->notify;
@@ -329,7 +338,12 @@ int smlx_fill_res_cq_entry(struct sk_buff *msg, struct ib_cq *ibcq)
 	if (!table)
 		return -EMSGSIZE;
 	if (rdma_nl_put_driver_u32(msg, "producer", producer) ||
+	    rdma_nl_put_driver_u32(msg, "ring_producer", ring_producer) ||
 	    rdma_nl_put_driver_u32(msg, "consumer", consumer) ||
+	    rdma_nl_put_driver_u64(msg, "last_cqe_age_ms",
+				   last_post_ns ?
+				   div_u64(ktime_get_ns() - last_post_ns,
+					   NSEC_PER_MSEC) : 0) ||
 	    rdma_nl_put_driver_u32(msg, "slots", slots) ||
 	    rdma_nl_put_driver_u32(msg, "dead", error) ||
 	    rdma_nl_put_driver_u32(msg, "armed", notify)) {

@@ -52,6 +52,7 @@ struct smlx_cq {
 	struct smlx_queue *queue;
 	u8 notify;			/* 0, IB_CQ_SOLICITED or IB_CQ_NEXT_COMP */
 	bool error;			/* overrun or corrupt: dead */
+	u64 last_post_ns;		/* when the newest CQE was written */
 };
 
 static inline struct smlx_cq *to_scq(struct ib_cq *ibcq)
@@ -308,6 +309,7 @@ struct smlx_qp {
 	 * long shows whether its fault is queued, being resolved, or lost.
 	 */
 	unsigned long fault_since;
+	unsigned long fault_max;	/* jiffies of the longest stall */
 	u8 fault_phase;
 
 	/* Everything below belongs to the engine (SMLX_QPF_RUNNING) alone. */

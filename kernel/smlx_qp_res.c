@@ -85,6 +85,8 @@ static int smlx_res_put_fault(struct sk_buff *msg, struct smlx_qp *qp)
 		age = jiffies_to_msecs(jiffies - READ_ONCE(qp->fault_since));
 	if (rdma_nl_put_driver_string(msg, "fault_phase", phases[phase]) ||
 	    rdma_nl_put_driver_u32(msg, "fault_age_ms", age) ||
+	    rdma_nl_put_driver_u32(msg, "fault_max_ms",
+				   jiffies_to_msecs(READ_ONCE(qp->fault_max))) ||
 	    rdma_nl_put_driver_u64(msg, "fault_len",
 				   READ_ONCE(qp->fault.length)) ||
 	    rdma_nl_put_driver_u32(msg, "fault_write",

@@ -349,6 +349,11 @@ static inline int dp_expect(struct ibv_cq *cq, uint64_t wr_id,
 		CHECK(0, "%s: no completion within %d ms", what,
 		      DP_TIMEOUT_MS);
 		dp_dump_engine();
+		/* The dump took a while: late, or never to be seen? */
+		if (dp_poll(cq, &wc, 1, 1000) == 1)
+			printf("   %s: the completion came after the dump (wr_id %#llx, %s)\n",
+			       what, (unsigned long long)wc.wr_id,
+			       ibv_wc_status_str(wc.status));
 		return -1;
 	}
 	CHECK(wc.wr_id == wr_id, "%s: wr_id %#llx, want %#llx", what,
@@ -362,6 +367,9 @@ static inline int dp_expect(struct ibv_cq *cq, uint64_t wr_id,
 	CHECK(wc.status == status, "%s: status %s (%d), want %s", what,
 	      ibv_wc_status_str(wc.status), wc.status,
 	      ibv_wc_status_str(status));
+	/* a retry or RNR budget spent: how long the faults took */
+	if (wc.status == IBV_WC_RETRY_EXC_ERR && status != wc.status)
+		dp_dump_engine();
 	if (opcode >= 0 && wc.status == IBV_WC_SUCCESS)
 		CHECK((int)wc.opcode == opcode, "%s: opcode %d, want %d", what,
 		      wc.opcode, opcode);
