@@ -33,6 +33,7 @@ struct smlx_odp_fault_work {
 	u32 qpn;
 	const struct smlx_qp *qp;	/* identity only, never dereferenced */
 	struct smlx_odp_queue *q;	/* held by its running work */
+	unsigned long queued_at;	/* jiffies */
 	struct smlx_fault fault;
 };
 
@@ -63,9 +64,11 @@ static void smlx_odp_read_ahead(const struct smlx_odp_target *t, u64 iova,
 }
 
 /* Resolves @f in the worker: 0, or why the access must fail. */
-static int smlx_odp_resolve(struct smlx_dev *sdev, const struct smlx_fault *f)
+static int smlx_odp_resolve(struct smlx_dev *sdev, const struct smlx_fault *f,
+			    struct smlx_odp_queue *q)
 {
 	struct smlx_odp_target t;
+	unsigned long start;
 	unsigned int flags;
 	struct smlx_mr *mr;
 	u64 pages = 0, length;
@@ -86,7 +89,9 @@ static int smlx_odp_resolve(struct smlx_dev *sdev, const struct smlx_fault *f)
 
 	length = min_t(u64, f->length, SMLX_ODP_FAULT_MAX_BYTES);
 	flags = f->write ? SMLX_ODP_MAP_WRITE : 0;
+	start = jiffies;
 	ret = smlx_odp_map_range(&t, f->iova, length, flags, &pages);
+	smlx_odp_note_max(&q->max_map, start);
 	/*
 	 * Invalidations kept racing us: let the engine retry, it faults
 	 * again if the pages are still not there.
@@ -94,8 +99,10 @@ static int smlx_odp_resolve(struct smlx_dev *sdev, const struct smlx_fault *f)
 	if (ret == -EBUSY)
 		ret = 0;
 	if (!ret) {
+		start = jiffies;
 		smlx_odp_read_ahead(&t, f->iova + length, length,
 				    f->length - length + f->ahead, flags, &pages);
+		smlx_odp_note_max(&q->max_ahead, start);
 		smlx_odp_count(t.odp, SMLX_ODP_PAGE_FAULTS, pages);
 		smlx_odp_count(t.odp, SMLX_ODP_PAGE_FAULTS_HANDLED, 1);
 	}
@@ -128,7 +135,8 @@ static void smlx_odp_fault_run(struct smlx_odp_item *item)
 		if (READ_ONCE(qp->fault.seq) == pf->fault.seq)
 			WRITE_ONCE(qp->fault_phase, SMLX_FAULT_RUNNING);
 		smlx_qp_put(qp);
-		status = smlx_odp_resolve(item->sdev, &pf->fault);
+		smlx_odp_note_max(&pf->q->max_wait, pf->queued_at);
+		status = smlx_odp_resolve(item->sdev, &pf->fault, pf->q);
 		qp = smlx_odp_fault_qp(pf);
 		if (qp) {
 			smlx_qp_resume(qp, &pf->fault, status);
@@ -158,6 +166,7 @@ static int smlx_odp_page_fault(struct smlx_qp *qp,
 	pf->qp = qp;
 	pf->fault = *fault;
 	pf->q = smlx_odp_queue_of(qp->sdev, qp->ibqp.pd);
+	pf->queued_at = jiffies;
 	smlx_odp_queue_add(pf->q, &pf->item);
 	return 0;
 }

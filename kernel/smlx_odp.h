@@ -7,6 +7,7 @@
 #ifndef SMLX_ODP_H
 #define SMLX_ODP_H
 
+#include <linux/jiffies.h>
 #include <linux/list.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
@@ -71,8 +72,23 @@ struct smlx_odp_queue {
 	unsigned int prefetches;	/* queued prefetches, bounded */
 	/* faults whose QP was gone or replaced when their turn came */
 	atomic_t orphans;
+	/*
+	 * For "rdma resource show qp -dd": the longest a fault waited for
+	 * its turn, took to map what it faulted on, and took to read ahead
+	 * (jiffies), so a QP that stalled past its peer's retries shows
+	 * where the time went.
+	 */
+	unsigned long max_wait, max_map, max_ahead;
 	struct work_struct work;
 };
+
+static inline void smlx_odp_note_max(unsigned long *max, unsigned long since)
+{
+	unsigned long took = jiffies - since;
+
+	if (took > READ_ONCE(*max))
+		WRITE_ONCE(*max, took);
+}
 
 struct smlx_odp_item {
 	struct list_head node;

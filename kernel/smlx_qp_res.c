@@ -117,7 +117,13 @@ static int smlx_res_put_odp_queue(struct sk_buff *msg, struct smlx_qp *qp)
 	    rdma_nl_put_driver_u32(msg, "odp_work_pending",
 				   work_pending(&q->work)) ||
 	    rdma_nl_put_driver_u32(msg, "odp_orphans",
-				   atomic_read(&q->orphans)))
+				   atomic_read(&q->orphans)) ||
+	    rdma_nl_put_driver_u32(msg, "odp_max_wait_ms",
+				   jiffies_to_msecs(READ_ONCE(q->max_wait))) ||
+	    rdma_nl_put_driver_u32(msg, "odp_max_map_ms",
+				   jiffies_to_msecs(READ_ONCE(q->max_map))) ||
+	    rdma_nl_put_driver_u32(msg, "odp_max_ahead_ms",
+				   jiffies_to_msecs(READ_ONCE(q->max_ahead))))
 		return -EMSGSIZE;
 	return 0;
 }
