@@ -9,10 +9,15 @@ odp_stat() {
 		echo 0
 }
 
+# smlx_link_add [WHAT]: the link on $SMLX_NETDEV, not waiting for the port.
+smlx_link_add() {
+	rdma link add "$SMLX_DEV" type smlx netdev "${SMLX_NETDEV:?}" ||
+		fail "rdma link add${1:+ $1}"
+}
+
 smlx_link_up() {
 	local _
-	rdma link add "$SMLX_DEV" type smlx netdev "${SMLX_NETDEV:?}" ||
-		fail "rdma link add"
+	smlx_link_add
 	for _ in $(seq 100); do
 		grep -q ACTIVE "/sys/class/infiniband/$SMLX_DEV/ports/1/state" \
 			2>/dev/null && return 0

@@ -32,8 +32,7 @@ for i in $(seq "$cycles"); do
 	if [ "$i" = 1 ]; then
 		smlx_link_up
 	else
-		rdma link add "$SMLX_DEV" type smlx netdev "${SMLX_NETDEV:?}" ||
-			fail "rdma link add cycle $i"
+		smlx_link_add "cycle $i"
 	fi
 	rdma link delete "$SMLX_DEV" || fail "rdma link delete cycle $i"
 	rmmod smlx || fail "rmmod cycle $i"
