@@ -45,6 +45,29 @@ static inline int check_selected(int argc, char **argv, const char *name)
 	return 0;
 }
 
+/*
+ * A count the environment may set for a run that must do less (the debug
+ * kernel's, tests/vm/debug-kernel-cases): @name if set, else @dflt.  A
+ * value that is not a positive number ends the program, rather than
+ * running a test of nothing.
+ */
+static inline int check_env_count(const char *name, int dflt)
+{
+	const char *env = getenv(name);
+	char *end;
+	long v;
+
+	if (!env || !*env)
+		return dflt;
+	errno = 0;
+	v = strtol(env, &end, 10);
+	if (errno || *end || v <= 0 || v > 1000000000) {
+		fprintf(stderr, "%s=%s: want a positive count\n", name, env);
+		exit(2);
+	}
+	return (int)v;
+}
+
 static inline int check_finish(const char *prog)
 {
 	if (check_failures) {

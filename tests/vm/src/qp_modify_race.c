@@ -170,9 +170,9 @@ static int check_message(struct race *r, struct ibv_cq *scq,
 
 static void test_reset_race(struct dp_dev *d)
 {
-	int seconds = getenv("RACE_SECONDS") ? atoi(getenv("RACE_SECONDS")) : 40;
+	int seconds = check_env_count("RACE_SECONDS", 40);
 	/* how many rounds those seconds must hold (fewer under the debug kernel) */
-	int min_rounds = getenv("RACE_ROUNDS") ? atoi(getenv("RACE_ROUNDS")) : 64;
+	int min_rounds = check_env_count("RACE_ROUNDS", 64);
 	struct ibv_srq_init_attr sa = {
 		.attr = { .max_wr = SRQ_DEPTH, .max_sge = 1 },
 	};

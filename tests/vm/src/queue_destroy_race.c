@@ -37,9 +37,7 @@ struct race {
 
 static unsigned int rounds(void)
 {
-	const char *env = getenv("QUEUE_RACE_ROUNDS");
-
-	return env && *env ? (unsigned int)atoi(env) : 3000;
+	return (unsigned int)check_env_count("QUEUE_RACE_ROUNDS", 3000);
 }
 
 static void *racer(void *arg)
