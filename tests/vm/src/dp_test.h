@@ -318,24 +318,25 @@ static inline void dp_dump_engine(void)
 
 	if (dumped++ || !dev || strncmp(dev, "smlx", 4))
 		return;
-	snprintf(cmd, sizeof(cmd), "rdma resource show qp link %s/1 -dd >&2", dev);
 	fflush(stdout);
-	if (system(cmd))
-		fprintf(stderr, "(%s failed)\n", cmd);
-	/* and where each CQ's ring stands: a CQE written, or never */
-	snprintf(cmd, sizeof(cmd), "rdma resource show cq dev %s -dd >&2", dev);
-	if (system(cmd))
-		fprintf(stderr, "(%s failed)\n", cmd);
 	/*
 	 * Where the tasks that serve the device are in the kernel, twice a
 	 * second apart: the same stack twice is a task that blocks, two
-	 * different ones a task that loops.
+	 * different ones a task that loops.  First: the engine's state
+	 * below is shorter, and the lines a log excerpt keeps are the last.
 	 */
 	if (system("for n in 1 2; do for s in /proc/[0-9]*/task/[0-9]*/stack; do "
 		   "grep -qE 'smlx_|hmm_|mmu_interval' $s 2>/dev/null || continue; "
 		   "d=${s%stack}; echo \"== $d $(cat ${d}comm) "
 		   "$(cut -d' ' -f3 ${d}stat)\"; cat $s; done; sleep 1; done >&2"))
 		fprintf(stderr, "(kernel stacks: not readable)\n");
+	snprintf(cmd, sizeof(cmd), "rdma resource show qp link %s/1 -dd >&2", dev);
+	if (system(cmd))
+		fprintf(stderr, "(%s failed)\n", cmd);
+	/* and where each CQ's ring stands: a CQE written, or never */
+	snprintf(cmd, sizeof(cmd), "rdma resource show cq dev %s -dd >&2", dev);
+	if (system(cmd))
+		fprintf(stderr, "(%s failed)\n", cmd);
 }
 
 /* One completion, checked against what the test expects. */
