@@ -101,6 +101,38 @@ static void smlx_odp_leaf_free(struct smlx_umem_odp *odp,
 	free_page((unsigned long)leaf);
 }
 
+/*
+ * The entries of [@start, @end) that @odp covers, as page indexes
+ * [@first, @last]; false when there are none.
+ */
+static bool smlx_odp_span(const struct smlx_umem_odp *odp, u64 start, u64 end,
+			  unsigned long *first, unsigned long *last)
+{
+	start = max(start, odp->start);
+	end = min(end, odp->end);
+	if (start >= end)
+		return false;
+	*first = smlx_odp_page_index(start);
+	*last = smlx_odp_page_index(end - 1);
+	return true;
+}
+
+/*
+ * The part of [@first, @last] that leaf @leaf_idx holds, as [@from, @to].
+ * Returns whether that is the whole leaf.
+ */
+static bool smlx_odp_leaf_part(unsigned long leaf_idx, unsigned long first,
+			       unsigned long last, unsigned long *from,
+			       unsigned long *to)
+{
+	unsigned long leaf_first = leaf_idx << SMLX_ODP_LEAF_SHIFT;
+	unsigned long leaf_last = leaf_first + SMLX_ODP_LEAF_ENTRIES - 1;
+
+	*from = max(first, leaf_first);
+	*to = min(last, leaf_last);
+	return *from == leaf_first && *to == leaf_last;
+}
+
 /**
  * smlx_umem_odp_unmap_range - retire every entry in [start, end)
  * @odp: an explicit ODP umem or an implicit child
@@ -113,25 +145,18 @@ static void smlx_odp_leaf_free(struct smlx_umem_odp *odp,
  */
 void smlx_umem_odp_unmap_range(struct smlx_umem_odp *odp, u64 start, u64 end)
 {
-	unsigned long first, last, leaf_idx, idx;
+	unsigned long first, last, leaf_idx, idx, from, to;
 	u64 *leaf;
 
 	lockdep_assert_held(&odp->umem_mutex);
 
-	start = max(start, odp->start);
-	end = min(end, odp->end);
-	if (start >= end)
+	if (!smlx_odp_span(odp, start, end, &first, &last))
 		return;
-
-	first = smlx_odp_page_index(start);
-	last = smlx_odp_page_index(end - 1);
 	xa_for_each_range(&odp->leaves, leaf_idx, leaf,
 			  smlx_odp_leaf_index(first),
 			  smlx_odp_leaf_index(last)) {
-		unsigned long leaf_first = leaf_idx << SMLX_ODP_LEAF_SHIFT;
-		unsigned long leaf_last = leaf_first + SMLX_ODP_LEAF_ENTRIES - 1;
-		unsigned long from = max(first, leaf_first);
-		unsigned long to = min(last, leaf_last);
+		bool whole = smlx_odp_leaf_part(leaf_idx, first, last,
+						&from, &to);
 
 		for (idx = from; idx <= to && odp->npages; idx++)
 			smlx_odp_clear_entry(odp, &leaf[smlx_odp_leaf_slot(idx)]);
@@ -140,8 +165,7 @@ void smlx_umem_odp_unmap_range(struct smlx_umem_odp *odp, u64 start, u64 end)
 		 * added and not filled yet goes too: that fault sees this
 		 * invalidation's sequence and starts over.
 		 */
-		if ((from == leaf_first && to == leaf_last) ||
-		    smlx_odp_leaf_empty(leaf))
+		if (whole || smlx_odp_leaf_empty(leaf))
 			smlx_odp_leaf_free(odp, leaf_idx, leaf);
 	}
 }
@@ -154,26 +178,17 @@ void smlx_umem_odp_unmap_range(struct smlx_umem_odp *odp, u64 start, u64 end)
 static unsigned long smlx_umem_odp_protect_range(struct smlx_umem_odp *odp,
 						 u64 start, u64 end)
 {
-	unsigned long first, last, leaf_idx, idx, changed = 0;
+	unsigned long first, last, leaf_idx, idx, from, to, changed = 0;
 	u64 *leaf, *slot, entry;
 
 	lockdep_assert_held(&odp->umem_mutex);
 
-	start = max(start, odp->start);
-	end = min(end, odp->end);
-	if (start >= end)
+	if (!smlx_odp_span(odp, start, end, &first, &last))
 		return 0;
-
-	first = smlx_odp_page_index(start);
-	last = smlx_odp_page_index(end - 1);
 	xa_for_each_range(&odp->leaves, leaf_idx, leaf,
 			  smlx_odp_leaf_index(first),
 			  smlx_odp_leaf_index(last)) {
-		unsigned long leaf_first = leaf_idx << SMLX_ODP_LEAF_SHIFT;
-		unsigned long from = max(first, leaf_first);
-		unsigned long to = min(last, leaf_first +
-					     SMLX_ODP_LEAF_ENTRIES - 1);
-
+		smlx_odp_leaf_part(leaf_idx, first, last, &from, &to);
 		for (idx = from; idx <= to; idx++) {
 			slot = &leaf[smlx_odp_leaf_slot(idx)];
 			entry = *slot;
