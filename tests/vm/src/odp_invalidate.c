@@ -227,26 +227,29 @@ static void bufs_free(struct bufs *b)
 	obuf_free(&b->back);
 }
 
-static long invalidations(struct bufs *b)
+/* The counters of the three MRs, summed. */
+static struct odp_mr_info bufs_counters(struct bufs *b)
 {
-	struct odp_mr_info s, d, k;
+	struct odp_mr_info s, d, k, sum = { .mrn = -1 };
 
 	odp_mr_query(b->src.mr->lkey, &s);
 	odp_mr_query(b->dst.mr->lkey, &d);
 	odp_mr_query(b->back.mr->lkey, &k);
-	return s.page_invalidations + d.page_invalidations +
-	       k.page_invalidations;
+	sum.page_faults_handled = s.page_faults_handled +
+				  d.page_faults_handled + k.page_faults_handled;
+	sum.page_invalidations = s.page_invalidations + d.page_invalidations +
+				 k.page_invalidations;
+	return sum;
+}
+
+static long invalidations(struct bufs *b)
+{
+	return bufs_counters(b).page_invalidations;
 }
 
 static long faults_handled(struct bufs *b)
 {
-	struct odp_mr_info s, d, k;
-
-	odp_mr_query(b->src.mr->lkey, &s);
-	odp_mr_query(b->dst.mr->lkey, &d);
-	odp_mr_query(b->back.mr->lkey, &k);
-	return s.page_faults_handled + d.page_faults_handled +
-	       k.page_faults_handled;
+	return bufs_counters(b).page_faults_handled;
 }
 
 /*
