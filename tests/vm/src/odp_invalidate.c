@@ -253,6 +253,40 @@ static long faults_handled(struct bufs *b)
 }
 
 /*
+ * How long the pair's QPs stalled on faults at most, and where a fault's
+ * time went (the engine's QP dump), so a run that passed says how close
+ * it came to a requester's retries or to the test's timeout.
+ */
+static void print_fault_times(struct pair *p)
+{
+	static const char *const keys[] = {
+		"drv_fault_max_ms", "drv_odp_max_wait_ms", "drv_odp_max_map_ms",
+		"drv_odp_max_ahead_ms",
+	};
+	long max[4] = { 0 }, v;
+	char line[2048], want[32];
+	unsigned int i, q;
+	FILE *f;
+
+	f = odp_popen("rdma resource show qp link %s/1 -dd 2>&1", odp_dev_name());
+	while (fgets(line, sizeof(line), f)) {
+		strcat(line, " ");
+		for (q = 0; q < 2; q++) {
+			snprintf(want, sizeof(want), "lqpn %u ",
+				 (q ? p->b : p->a)->qp_num);
+			if (!strstr(line, want))
+				continue;
+			for (i = 0; i < 4; i++)
+				if (odp_field(line, keys[i], &v) && v > max[i])
+					max[i] = v;
+		}
+	}
+	pclose(f);
+	printf("   longest stall %ld ms; a fault's longest wait %ld ms, map %ld ms, read-ahead %ld ms\n",
+	       max[0], max[1], max[2], max[3]);
+}
+
+/*
  * A fork only write-protects: what the device reads stays mapped, and
  * what it writes (dst by the WRITE, back by the READ) needs one fault per
  * buffer to be writable again, which maps the rest of the message too.
@@ -269,6 +303,7 @@ static void run_concurrent(struct dp_dev *d, struct disturber *dist,
 {
 	struct { struct disturber *d; struct bufs *b; } arg;
 	long inv, faults, forks;
+	int64_t t0, slowest = 0;
 	struct bufs b;
 	struct pair p;
 	pthread_t tid;
@@ -284,9 +319,14 @@ static void run_concurrent(struct dp_dev *d, struct disturber *dist,
 	atomic_store(&stop, 0);
 	atomic_store(&disturbances, 0);
 	pthread_create(&tid, NULL, disturb, &arg);
-	for (r = 0; r < ROUNDS; r++)
+	/* The slowest round says how close the rest came to the timeout. */
+	for (r = 0; r < ROUNDS; r++) {
+		t0 = dp_now_ms();
 		if (transfer(&p, &b, 100 + r, what))
 			break;
+		if (dp_now_ms() - t0 > slowest)
+			slowest = dp_now_ms() - t0;
+	}
 	atomic_store(&stop, 1);
 	pthread_join(tid, NULL);
 	faults = faults_handled(&b);
@@ -298,8 +338,9 @@ static void run_concurrent(struct dp_dev *d, struct disturber *dist,
 	if (r == ROUNDS)
 		transfer(&p, &b, 999, what);
 	inv = invalidations(&b);
-	printf("   %ld disturbances, %ld pages invalidated, %ld faults handled in %d rounds\n",
-	       forks, inv, faults, r);
+	printf("   %ld disturbances, %ld pages invalidated, %ld faults handled in %d rounds, the slowest %lld ms\n",
+	       forks, inv, faults, r, (long long)slowest);
+	print_fault_times(&p);
 	if (must_invalidate)
 		CHECK(inv > 0, "%s: nothing was invalidated", what);
 	if (dist->fn == d_fork)
