@@ -244,8 +244,9 @@ int smlx_cq_post(struct smlx_cq *cq, const struct smlx_cqe *cqe,
 	} else {
 		slot = smlx_queue_slot(cq->queue, cq->queue->kidx);
 		memcpy(slot, cqe, sizeof(*slot));
-		slot->timestamp_ns = ktime_get_ns();
-		cq->last_post_ns = slot->timestamp_ns;
+		/* not read back from the slot: the process may rewrite it */
+		cq->last_post_ns = ktime_get_ns();
+		slot->timestamp_ns = cq->last_post_ns;
 		smlx_queue_set_producer(cq->queue, cq->queue->kidx + 1);
 		if (cq->notify == IB_CQ_NEXT_COMP ||
 		    (cq->notify == IB_CQ_SOLICITED &&

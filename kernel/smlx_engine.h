@@ -7,6 +7,7 @@
 #ifndef SMLX_ENGINE_H
 #define SMLX_ENGINE_H
 
+#include <linux/jiffies.h>
 #include <linux/list.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
@@ -21,6 +22,20 @@
 struct smlx_dev;
 struct smlx_mr;
 struct smlx_qp;
+
+/*
+ * Keeps in @longest (jiffies) the time since @since if it is longer: the
+ * longest stall, queue wait or mapping "rdma resource show qp -dd" reports.
+ * One writer each (the resume under fault_lock, a queue's single work).
+ */
+static inline void smlx_keep_longest(unsigned long *longest,
+				     unsigned long since)
+{
+	unsigned long took = jiffies - since;
+
+	if (took > READ_ONCE(*longest))
+		WRITE_ONCE(*longest, took);
+}
 
 /* Outstanding RDMA READ/atomic requests per QP, each direction. */
 #define SMLX_MAX_RD_ATOMIC	16

@@ -91,7 +91,7 @@ static int smlx_odp_resolve(struct smlx_dev *sdev, const struct smlx_fault *f,
 	flags = f->write ? SMLX_ODP_MAP_WRITE : 0;
 	start = jiffies;
 	ret = smlx_odp_map_range(&t, f->iova, length, flags, &pages);
-	smlx_odp_note_max(&q->max_map, start);
+	smlx_keep_longest(&q->max_map, start);
 	/*
 	 * Invalidations kept racing us: let the engine retry, it faults
 	 * again if the pages are still not there.
@@ -102,7 +102,7 @@ static int smlx_odp_resolve(struct smlx_dev *sdev, const struct smlx_fault *f,
 		start = jiffies;
 		smlx_odp_read_ahead(&t, f->iova + length, length,
 				    f->length - length + f->ahead, flags, &pages);
-		smlx_odp_note_max(&q->max_ahead, start);
+		smlx_keep_longest(&q->max_ahead, start);
 		smlx_odp_count(t.odp, SMLX_ODP_PAGE_FAULTS, pages);
 		smlx_odp_count(t.odp, SMLX_ODP_PAGE_FAULTS_HANDLED, 1);
 	}
@@ -135,7 +135,7 @@ static void smlx_odp_fault_run(struct smlx_odp_item *item)
 		if (READ_ONCE(qp->fault.seq) == pf->fault.seq)
 			WRITE_ONCE(qp->fault_phase, SMLX_FAULT_RUNNING);
 		smlx_qp_put(qp);
-		smlx_odp_note_max(&pf->q->max_wait, pf->queued_at);
+		smlx_keep_longest(&pf->q->max_wait, pf->queued_at);
 		status = smlx_odp_resolve(item->sdev, &pf->fault, pf->q);
 		qp = smlx_odp_fault_qp(pf);
 		if (qp) {

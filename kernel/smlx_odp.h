@@ -7,7 +7,6 @@
 #ifndef SMLX_ODP_H
 #define SMLX_ODP_H
 
-#include <linux/jiffies.h>
 #include <linux/list.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
@@ -81,14 +80,6 @@ struct smlx_odp_queue {
 	unsigned long max_wait, max_map, max_ahead;
 	struct work_struct work;
 };
-
-static inline void smlx_odp_note_max(unsigned long *max, unsigned long since)
-{
-	unsigned long took = jiffies - since;
-
-	if (took > READ_ONCE(*max))
-		WRITE_ONCE(*max, took);
-}
 
 struct smlx_odp_item {
 	struct list_head node;

@@ -350,10 +350,7 @@ void smlx_qp_resume(struct smlx_qp *qp, const struct smlx_fault *fault,
 	live = test_bit(SMLX_QPF_STALLED, &qp->flags) &&
 		  qp->fault.seq == fault->seq;
 	if (live) {
-		unsigned long took = jiffies - qp->fault_since;
-
-		if (took > qp->fault_max)
-			WRITE_ONCE(qp->fault_max, took);
+		smlx_keep_longest(&qp->fault_max, qp->fault_since);
 		if (status)
 			set_bit(SMLX_QPF_FAULT_FAILED, &qp->flags);
 		smlx_qp_unstall_locked(qp);
