@@ -8,8 +8,9 @@
 # The OOM killer's report carries a stack dump ("Call Trace:"), which
 # tools/vm-run would take for a kernel bug.  So while the hogs run the
 # console shows only emergencies, and afterwards this case reads the kernel
-# log since it started (what earlier cases logged is vm-run's to judge): a bad line is allowed only if it is the "Call Trace:"
-# of an OOM report (within 5 lines after "invoked oom-killer"); anything
+# log since it started (what earlier cases logged is vm-run's to judge): a
+# bad line is allowed only if it is the "Call Trace:" of an OOM report
+# (within 5 lines after "invoked oom-killer"); anything
 # else fails the case and the log is kept for vm-run.  When all is clean
 # the log is cleared, so vm-run does not see the OOM reports.
 . "$(dirname "$0")/../lib.sh"

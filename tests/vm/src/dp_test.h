@@ -368,7 +368,7 @@ static inline int dp_expect(struct ibv_cq *cq, uint64_t wr_id,
 	CHECK(wc.status == status, "%s: status %s (%d), want %s", what,
 	      ibv_wc_status_str(wc.status), wc.status,
 	      ibv_wc_status_str(status));
-	/* a retry or RNR budget spent: how long the faults took */
+	/* the transport's retries spent: how long the faults took */
 	if (wc.status == IBV_WC_RETRY_EXC_ERR && status != wc.status)
 		dp_dump_engine();
 	if (opcode >= 0 && wc.status == IBV_WC_SUCCESS)

@@ -255,7 +255,9 @@ static long faults_handled(struct bufs *b)
 /*
  * How long the pair's QPs stalled on faults at most, and where a fault's
  * time went (the engine's QP dump), so a run that passed says how close
- * it came to a requester's retries or to the test's timeout.
+ * it came to a requester's retries or to the test's timeout.  The stall is
+ * this pair's; wait, map and read-ahead are of the process's ODP queue,
+ * the longest since the first subtest.
  */
 static void print_fault_times(struct pair *p)
 {
@@ -263,7 +265,7 @@ static void print_fault_times(struct pair *p)
 		"drv_fault_max_ms", "drv_odp_max_wait_ms", "drv_odp_max_map_ms",
 		"drv_odp_max_ahead_ms",
 	};
-	long max[4] = { 0 }, v;
+	long max[sizeof(keys) / sizeof(keys[0])] = { 0 }, v;
 	char line[2048], want[32];
 	unsigned int i, q;
 	FILE *f;
@@ -276,13 +278,13 @@ static void print_fault_times(struct pair *p)
 				 (q ? p->b : p->a)->qp_num);
 			if (!strstr(line, want))
 				continue;
-			for (i = 0; i < 4; i++)
+			for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 				if (odp_field(line, keys[i], &v) && v > max[i])
 					max[i] = v;
 		}
 	}
 	pclose(f);
-	printf("   longest stall %ld ms; a fault's longest wait %ld ms, map %ld ms, read-ahead %ld ms\n",
+	printf("   longest stall %ld ms; so far a fault's longest wait %ld ms, map %ld ms, read-ahead %ld ms\n",
 	       max[0], max[1], max[2], max[3]);
 }
 
@@ -303,7 +305,7 @@ static void run_concurrent(struct dp_dev *d, struct disturber *dist,
 {
 	struct { struct disturber *d; struct bufs *b; } arg;
 	long inv, faults, forks;
-	int64_t t0, slowest = 0;
+	int64_t took, slowest = 0;
 	struct bufs b;
 	struct pair p;
 	pthread_t tid;
@@ -321,11 +323,12 @@ static void run_concurrent(struct dp_dev *d, struct disturber *dist,
 	pthread_create(&tid, NULL, disturb, &arg);
 	/* The slowest round says how close the rest came to the timeout. */
 	for (r = 0; r < ROUNDS; r++) {
-		t0 = dp_now_ms();
+		took = dp_now_ms();
 		if (transfer(&p, &b, 100 + r, what))
 			break;
-		if (dp_now_ms() - t0 > slowest)
-			slowest = dp_now_ms() - t0;
+		took = dp_now_ms() - took;
+		if (took > slowest)
+			slowest = took;
 	}
 	atomic_store(&stop, 1);
 	pthread_join(tid, NULL);
