@@ -16,6 +16,7 @@
  * fails with it, so the requester completes with a local protection error
  * or the responder NAKs with a remote access error.
  */
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -122,8 +123,42 @@ static struct smlx_qp *smlx_odp_fault_qp(struct smlx_odp_fault_work *pf)
 	return qp;
 }
 
+/* What a worker's clocks said when a fault's resolution began. */
+struct smlx_odp_clocks {
+	unsigned long wall;
+	u64 cpu_ns, runq_ns;
+	unsigned long sleeps;
+	unsigned long cpu_faults;
+};
+
+static void smlx_odp_clocks_read(struct smlx_odp_clocks *c)
+{
+	c->wall = jiffies;
+	c->cpu_ns = current->se.sum_exec_runtime;
+	c->runq_ns = current->sched_info.run_delay;
+	c->sleeps = current->nvcsw;
+	c->cpu_faults = current->min_flt + current->maj_flt;
+}
+
+/* Keeps @since's split of the time if it is the queue's slowest. */
+static void smlx_odp_keep_slowest(struct smlx_odp_queue *q,
+				  const struct smlx_odp_clocks *since)
+{
+	struct smlx_odp_clocks now;
+
+	smlx_odp_clocks_read(&now);
+	if (now.wall - since->wall <= READ_ONCE(q->slowest.wall))
+		return;
+	WRITE_ONCE(q->slowest.cpu_ns, now.cpu_ns - since->cpu_ns);
+	WRITE_ONCE(q->slowest.runq_ns, now.runq_ns - since->runq_ns);
+	WRITE_ONCE(q->slowest.sleeps, now.sleeps - since->sleeps);
+	WRITE_ONCE(q->slowest.cpu_faults, now.cpu_faults - since->cpu_faults);
+	WRITE_ONCE(q->slowest.wall, now.wall - since->wall);
+}
+
 static void smlx_odp_fault_run(struct smlx_odp_item *item)
 {
+	struct smlx_odp_clocks clocks;
 	struct smlx_odp_fault_work *pf =
 		container_of(item, struct smlx_odp_fault_work, item);
 	struct smlx_qp *qp;
@@ -136,7 +171,9 @@ static void smlx_odp_fault_run(struct smlx_odp_item *item)
 			WRITE_ONCE(qp->fault_phase, SMLX_FAULT_RUNNING);
 		smlx_qp_put(qp);
 		smlx_keep_longest(&pf->q->max_wait, pf->queued_at);
+		smlx_odp_clocks_read(&clocks);
 		status = smlx_odp_resolve(item->sdev, &pf->fault, pf->q);
+		smlx_odp_keep_slowest(pf->q, &clocks);
 		qp = smlx_odp_fault_qp(pf);
 		if (qp) {
 			smlx_qp_resume(qp, &pf->fault, status);

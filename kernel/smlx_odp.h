@@ -78,6 +78,17 @@ struct smlx_odp_queue {
 	 * where the time went.
 	 */
 	unsigned long max_wait, max_map, max_ahead;
+	/*
+	 * Of the slowest fault (map and read-ahead), where its worker's
+	 * time went: on a CPU, waiting for one, or asleep (a lock, reclaim).
+	 * Written by the queue's one running work only.
+	 */
+	struct {
+		unsigned long wall;	/* jiffies */
+		u64 cpu_ns, runq_ns;
+		unsigned long sleeps;	/* voluntary context switches */
+		unsigned long cpu_faults;	/* handle_mm_fault() calls */
+	} slowest;
 	struct work_struct work;
 };
 

@@ -5,6 +5,7 @@
  * completion prints it).  Read without the engine held: a snapshot that may
  * be a packet behind, never a consistent cut.
  */
+#include <linux/math64.h>
 #include <rdma/ib_verbs.h>
 #include <rdma/restrack.h>
 
@@ -123,7 +124,19 @@ static int smlx_res_put_odp_queue(struct sk_buff *msg, struct smlx_qp *qp)
 	    rdma_nl_put_driver_u32(msg, "odp_max_map_ms",
 				   jiffies_to_msecs(READ_ONCE(q->max_map))) ||
 	    rdma_nl_put_driver_u32(msg, "odp_max_ahead_ms",
-				   jiffies_to_msecs(READ_ONCE(q->max_ahead))))
+				   jiffies_to_msecs(READ_ONCE(q->max_ahead))) ||
+	    rdma_nl_put_driver_u32(msg, "odp_slowest_ms",
+				   jiffies_to_msecs(READ_ONCE(q->slowest.wall))) ||
+	    rdma_nl_put_driver_u32(msg, "odp_slowest_cpu_ms",
+				   div_u64(READ_ONCE(q->slowest.cpu_ns),
+					   NSEC_PER_MSEC)) ||
+	    rdma_nl_put_driver_u32(msg, "odp_slowest_runq_ms",
+				   div_u64(READ_ONCE(q->slowest.runq_ns),
+					   NSEC_PER_MSEC)) ||
+	    rdma_nl_put_driver_u32(msg, "odp_slowest_sleeps",
+				   READ_ONCE(q->slowest.sleeps)) ||
+	    rdma_nl_put_driver_u32(msg, "odp_slowest_cpu_faults",
+				   READ_ONCE(q->slowest.cpu_faults)))
 		return -EMSGSIZE;
 	return 0;
 }

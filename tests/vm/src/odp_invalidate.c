@@ -263,7 +263,9 @@ static void print_fault_times(struct pair *p)
 {
 	static const char *const keys[] = {
 		"drv_fault_max_ms", "drv_odp_max_wait_ms", "drv_odp_max_map_ms",
-		"drv_odp_max_ahead_ms",
+		"drv_odp_max_ahead_ms", "drv_odp_slowest_ms",
+		"drv_odp_slowest_cpu_ms", "drv_odp_slowest_runq_ms",
+		"drv_odp_slowest_sleeps", "drv_odp_slowest_cpu_faults",
 	};
 	long max[sizeof(keys) / sizeof(keys[0])] = { 0 }, v;
 	char line[2048], want[32];
@@ -286,6 +288,8 @@ static void print_fault_times(struct pair *p)
 	pclose(f);
 	printf("   longest stall %ld ms; so far a fault's longest wait %ld ms, map %ld ms, read-ahead %ld ms\n",
 	       max[0], max[1], max[2], max[3]);
+	printf("   the slowest fault so far took %ld ms: %ld on a CPU, %ld waiting for one, %ld sleeps, %ld CPU page faults\n",
+	       max[4], max[5], max[6], max[7], max[8]);
 }
 
 /*
