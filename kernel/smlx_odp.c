@@ -123,14 +123,6 @@ static struct smlx_qp *smlx_odp_fault_qp(struct smlx_odp_fault_work *pf)
 	return qp;
 }
 
-/* What a worker's clocks said when a fault's resolution began. */
-struct smlx_odp_clocks {
-	unsigned long wall;
-	u64 cpu_ns, runq_ns;
-	unsigned long sleeps;
-	unsigned long cpu_faults;
-};
-
 static void smlx_odp_clocks_read(struct smlx_odp_clocks *c)
 {
 	c->wall = jiffies;

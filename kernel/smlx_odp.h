@@ -54,6 +54,14 @@ struct smlx_odp_target {
 	u64 length;
 };
 
+/* A worker's clocks (smlx_odp.c), or the difference of two readings. */
+struct smlx_odp_clocks {
+	unsigned long wall;		/* jiffies */
+	u64 cpu_ns, runq_ns;		/* on a CPU, waiting for one */
+	unsigned long sleeps;		/* voluntary context switches */
+	unsigned long cpu_faults;	/* handle_mm_fault() calls */
+};
+
 /*
  * ODP work (faults, queued prefetches) of one user context, or of the
  * kernel's objects of one device: one work item drains the list, one item
@@ -81,14 +89,10 @@ struct smlx_odp_queue {
 	/*
 	 * Of the slowest fault (map and read-ahead), where its worker's
 	 * time went: on a CPU, waiting for one, or asleep (a lock, reclaim).
-	 * Written by the queue's one running work only.
+	 * Differences of the worker's clocks; written by the queue's one
+	 * running work only.
 	 */
-	struct {
-		unsigned long wall;	/* jiffies */
-		u64 cpu_ns, runq_ns;
-		unsigned long sleeps;	/* voluntary context switches */
-		unsigned long cpu_faults;	/* handle_mm_fault() calls */
-	} slowest;
+	struct smlx_odp_clocks slowest;
 	struct work_struct work;
 };
 
