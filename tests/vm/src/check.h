@@ -14,15 +14,20 @@
 
 extern int check_failures;
 
+/* Prints why a check failed and counts it (check.c). */
+void check_failed(const char *file, int line, const char *cond,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * The program's verdict line, after the reasons of the first failed
+ * checks again: 0 if none failed, else 1.
+ */
+int check_finish(const char *prog);
+
 #define CHECK(cond, ...)                                                      \
 	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__,         \
-				__LINE__, #cond);                             \
-			fprintf(stderr, __VA_ARGS__);                         \
-			fprintf(stderr, "\n");                                \
-			check_failures++;                                     \
-		}                                                             \
+		if (!(cond))                                                  \
+			check_failed(__FILE__, __LINE__, #cond, __VA_ARGS__); \
 	} while (0)
 
 /* Verbs return either NULL + errno or a positive errno; normalise both. */
@@ -66,16 +71,6 @@ static inline int check_env_count(const char *name, int dflt)
 		exit(2);
 	}
 	return (int)v;
-}
-
-static inline int check_finish(const char *prog)
-{
-	if (check_failures) {
-		printf("%s: %d check(s) failed\n", prog, check_failures);
-		return 1;
-	}
-	printf("%s: all checks passed\n", prog);
-	return 0;
 }
 
 #endif

@@ -6,8 +6,6 @@
 #include "check.h"
 #include "test_device.h"
 
-int check_failures;
-
 struct ibv_context *test_open_device(void)
 {
 	const char *want = getenv("SMLX_DEV");
