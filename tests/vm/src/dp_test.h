@@ -339,7 +339,46 @@ static inline void dp_dump_engine(void)
 		fprintf(stderr, "(%s failed)\n", cmd);
 }
 
-/* One completion, checked against what the test expects. */
+/* No completion on @cq after @ms: a failed check, and the engine's dump. */
+static inline void dp_lost(struct ibv_cq *cq, const char *what, int ms)
+{
+	struct ibv_wc wc;
+
+	CHECK(0, "%s: no completion within %d ms", what, ms);
+	dp_dump_engine();
+	/* The dump took a while: late, or never to be seen? */
+	if (dp_poll(cq, &wc, 1, 1000) == 1)
+		printf("   %s: the completion came after the dump (wr_id %#llx, %s)\n",
+		       what, (unsigned long long)wc.wr_id,
+		       ibv_wc_status_str(wc.status));
+}
+
+/* A completion that came, checked against what the test expects. */
+static inline int dp_check_wc(const struct ibv_wc *wc, uint64_t wr_id,
+			      enum ibv_wc_status status, int opcode,
+			      const char *what)
+{
+	CHECK(wc->wr_id == wr_id, "%s: wr_id %#llx, want %#llx", what,
+	      (unsigned long long)wc->wr_id, (unsigned long long)wr_id);
+	if (dp_reference && status != IBV_WC_SUCCESS && wc->status != status &&
+	    wc->status != IBV_WC_SUCCESS) {
+		printf("   (reference: %s gives %s, not %s)\n", what,
+		       ibv_wc_status_str(wc->status), ibv_wc_status_str(status));
+		status = wc->status;
+	}
+	CHECK(wc->status == status, "%s: status %s (%d), want %s", what,
+	      ibv_wc_status_str(wc->status), wc->status,
+	      ibv_wc_status_str(status));
+	/* the transport's retries spent: how long the faults took */
+	if (wc->status == IBV_WC_RETRY_EXC_ERR && status != wc->status)
+		dp_dump_engine();
+	if (opcode >= 0 && wc->status == IBV_WC_SUCCESS)
+		CHECK((int)wc->opcode == opcode, "%s: opcode %d, want %d", what,
+		      wc->opcode, opcode);
+	return wc->wr_id == wr_id && wc->status == status ? 0 : -1;
+}
+
+/* One completion within DP_TIMEOUT_MS, checked; else the engine's dump. */
 static inline int dp_expect(struct ibv_cq *cq, uint64_t wr_id,
 			    enum ibv_wc_status status, int opcode,
 			    const char *what, struct ibv_wc *out)
@@ -347,36 +386,12 @@ static inline int dp_expect(struct ibv_cq *cq, uint64_t wr_id,
 	struct ibv_wc wc;
 
 	if (dp_poll(cq, &wc, 1, DP_TIMEOUT_MS) != 1) {
-		CHECK(0, "%s: no completion within %d ms", what,
-		      DP_TIMEOUT_MS);
-		dp_dump_engine();
-		/* The dump took a while: late, or never to be seen? */
-		if (dp_poll(cq, &wc, 1, 1000) == 1)
-			printf("   %s: the completion came after the dump (wr_id %#llx, %s)\n",
-			       what, (unsigned long long)wc.wr_id,
-			       ibv_wc_status_str(wc.status));
+		dp_lost(cq, what, DP_TIMEOUT_MS);
 		return -1;
 	}
-	CHECK(wc.wr_id == wr_id, "%s: wr_id %#llx, want %#llx", what,
-	      (unsigned long long)wc.wr_id, (unsigned long long)wr_id);
-	if (dp_reference && status != IBV_WC_SUCCESS && wc.status != status &&
-	    wc.status != IBV_WC_SUCCESS) {
-		printf("   (reference: %s gives %s, not %s)\n", what,
-		       ibv_wc_status_str(wc.status), ibv_wc_status_str(status));
-		status = wc.status;
-	}
-	CHECK(wc.status == status, "%s: status %s (%d), want %s", what,
-	      ibv_wc_status_str(wc.status), wc.status,
-	      ibv_wc_status_str(status));
-	/* the transport's retries spent: how long the faults took */
-	if (wc.status == IBV_WC_RETRY_EXC_ERR && status != wc.status)
-		dp_dump_engine();
-	if (opcode >= 0 && wc.status == IBV_WC_SUCCESS)
-		CHECK((int)wc.opcode == opcode, "%s: opcode %d, want %d", what,
-		      wc.opcode, opcode);
 	if (out)
 		*out = wc;
-	return wc.wr_id == wr_id && wc.status == status ? 0 : -1;
+	return dp_check_wc(&wc, wr_id, status, opcode, what);
 }
 
 /* No completion shows up on @cq for @ms milliseconds. */
