@@ -540,49 +540,54 @@ static void run_remap(struct dp_dev *d)
 	bufs_free(&b);
 }
 
+/* One concurrent subtest, if selected. */
+static void run_disturber(struct dp_dev *d, int argc, char **argv,
+			  struct disturber *dist)
+{
+	if (!check_selected(argc, argv, dist->name))
+		return;
+	/*
+	 * fork always write-protects; pageout needs swap, THP and migration
+	 * need the kernel to find something to do.
+	 */
+	run_concurrent(d, dist,
+		       dist->fn == d_fork ||
+		       (dist->fn == d_pageout && odp_have_swap()) ||
+		       (dist->fn == d_migrate && numa_nodes() > 1));
+}
+
 int main(int argc, char **argv)
 {
-	/*
-	 * migrate last: its compaction leaves the guest's free lists full of
-	 * frames that held code, and under TCG the first stores to those are
-	 * up to a hundred times slower (docs/odp.md, "Where a slow fault's
-	 * time goes"), which would land on fork's COW breaks after it.
-	 */
 	struct disturber dists[] = {
 		{ "pageout", d_pageout },
 		{ "thp", d_thp },
 		{ "fork", d_fork },
-		{ "migrate", d_migrate },
 	};
+	/*
+	 * Last of all: its compaction leaves the guest's free lists full of
+	 * frames that held code, and under TCG the first stores into those
+	 * are up to a hundred times slower (docs/odp.md, "Where a slow
+	 * fault's time goes"); a fork's COW breaks after it took 30 s.
+	 */
+	struct disturber migrate = { "migrate", d_migrate };
 	struct dp_dev d;
 	unsigned int i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	dp_open(&d);
-	for (i = 0; i < sizeof(dists) / sizeof(dists[0]); i++) {
-		if (!check_selected(argc, argv, dists[i].name))
-			continue;
-		/*
-		 * fork always write-protects; pageout needs swap, THP and
-		 * migration need the kernel to find something to do.
-		 */
-		run_concurrent(&d, &dists[i],
-			       !strcmp(dists[i].name, "fork") ||
-			       (!strcmp(dists[i].name, "pageout") &&
-				odp_have_swap()) ||
-			       (!strcmp(dists[i].name, "migrate") &&
-				numa_nodes() > 1));
-	}
+	for (i = 0; i < sizeof(dists) / sizeof(dists[0]); i++)
+		run_disturber(&d, argc, argv, &dists[i]);
+	if (check_selected(argc, argv, "fork"))
+		run_fork_cow(&d);
+	if (check_selected(argc, argv, "remap"))
+		run_remap(&d);
+	run_disturber(&d, argc, argv, &migrate);
 	if (check_selected(argc, argv, "migrate") && numa_nodes() > 1) {
 		/* with two nodes every round moves pages: none means no test */
 		printf("migrate: %ld page moves to the other node\n",
 		       pages_migrated);
 		CHECK(pages_migrated > 0, "migrate: move_pages moved nothing");
 	}
-	if (check_selected(argc, argv, "fork"))
-		run_fork_cow(&d);
-	if (check_selected(argc, argv, "remap"))
-		run_remap(&d);
 	dp_close(&d);
 	return check_finish("odp_invalidate");
 }
