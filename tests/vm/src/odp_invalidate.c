@@ -191,9 +191,10 @@ static long faults_handled(struct bufs *b)
  * emulation, a fault that breaks COW on every page of a message while a
  * child shares them was seen to take 20 s of CPU (docs/odp.md, "Where a
  * slow fault's time goes"): slow, not stuck.  So past DP_TIMEOUT_MS the
- * wait goes on while faults are handled on the three buffers, and the
- * completion is lost when DP_TIMEOUT_MS pass without one, or at the
- * latest after PROGRESS_WAITS of them: a QP that faults forever fails too.
+ * wait goes on while faults are handled on the three buffers.  The count
+ * is first read when the first wait ends (reading it costs three runs of
+ * rdma, too many for every transfer), so a QP that stopped is called lost
+ * after two waits, one that keeps faulting after PROGRESS_WAITS of them.
  */
 #define PROGRESS_WAITS 4
 
