@@ -5,18 +5,20 @@
  * memory completes with IBV_WC_LOC_PROT_ERR, a responder that cannot
  * reach its ODP memory NAKs with a remote access error and the requester
  * completes with IBV_WC_REM_ACCESS_ERR.  The QP is in error afterwards.
- * A responder fault that outlasts the requester's retransmission timer is
- * answered with RNR NAKs: the requester lives on rnr_retry, and with
- * rnr_retry 0 completes with IBV_WC_RNR_RETRY_EXC_ERR.  Also: a process
+ * A responder fault that outlasts the requester's retransmission timer (a
+ * mapping of a slow FUSE file) is answered with RNR NAKs: the requester
+ * lives on rnr_retry, and with rnr_retry 0 completes with
+ * IBV_WC_RNR_RETRY_EXC_ERR.  Also: a process
  * that exits while the device is faulting on its memory leaves nothing
  * behind.
  *
  * usage: odp_errors            all sub-tests
  *        odp_errors exit N     only the exit test, N rounds
  */
-#include <pthread.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 
+#include "fuse_file.h"
 #include "odp_pair.h"
 
 #define LEN (4 * PAGE)
@@ -117,84 +119,91 @@ static void test_errors(struct dp_dev *d)
 	obuf_free(&good);
 }
 
-static char *hog_mem;
-static size_t hog_len = 512 * MIB;
-static volatile int hog_stop;
-
-/* Holds mmap_lock for writing again and again: faults wait for it. */
-static void *hog_mmap_lock(void *arg)
-{
-	(void)arg;
-	while (!hog_stop) {
-		mprotect(hog_mem, hog_len, PROT_READ);
-		mprotect(hog_mem, hog_len, PROT_READ | PROT_WRITE);
-	}
-	return NULL;
-}
+#define SLOW_LEN (4 * MIB)	/* 1024 packets: eight windows of 128 */
+#define SLOW_FAULT_MS 2000
 
 /*
- * 16 MiB RDMA WRITE into untouched ODP memory while faults are slowed
- * down; the requester times out after one jiffy and may resend once, so
- * a fault that outlasts two jiffies would exhaust its transport retries
- * (RETRY_EXC_ERR) but for the responder's RNR NAKs.  How slow the faults
- * get depends on the machine: with rnr_retry 0 the WRITE may also finish
- * before any NAK, so that run accepts @status or success.
+ * A 4 MiB SEND or RDMA WRITE into ODP memory over a private mapping of a
+ * FUSE file whose first READ is answered after SLOW_FAULT_MS: the
+ * responder's first fault lasts that long, fifteen times the requester's
+ * transport timer (timeout 15: 134 ms, retry_cnt 1).  Each resend of the
+ * faulting packet is answered RNR NAK, and the requester waits
+ * min_rnr_timer (1: one jiffy) before sending all again: hundreds of
+ * rounds of resends, each a window of packets, which the stalled responder
+ * must not keep (its inbox is bounded: kept, they would crowd out the
+ * resend that is to be NAKed, and the requester would exhaust its one
+ * transport retry).  With rnr_retry 7 the message arrives whole once the fault
+ * ends; with rnr_retry 0 the first RNR NAK ends it in RNR_RETRY_EXC_ERR.
  */
-static void run_slow_fault(struct dp_dev *d, uint8_t rnr_retry,
-			   enum ibv_wc_status status, const char *what)
+static void run_slow_fault(struct dp_dev *d, enum ibv_wr_opcode op,
+			   uint8_t rnr_retry, enum ibv_wc_status status,
+			   const char *what)
 {
 	const struct dp_conn_opts o = {
 		.rnr_retry = rnr_retry, .retry_cnt = 1, .min_rnr_timer = 1,
-		.timeout = 1,
+		.timeout = 15,
 	};
-	size_t len = 16 * MIB;
+	struct fuse_file ff;
 	struct obuf src, dst;
 	struct ibv_wc wc;
 	struct ibv_sge sge;
 	struct ibv_send_wr wr;
 	struct pair p;
-	pthread_t tid;
+	int64_t t0;
+	int fd;
 
 	SUBTEST(what);
+	fuse_file_start(&ff, SLOW_LEN, SLOW_FAULT_MS);
+	fd = open(ff.path, O_RDWR);
+	if (fd < 0)
+		dp_die(ff.path);
+	dst.addr = mmap(NULL, SLOW_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+			fd, 0);
+	if (dst.addr == MAP_FAILED)
+		dp_die("mmap FUSE file");
+	close(fd);
+	dst.len = SLOW_LEN;
+	dst.odp = 1;
+	dst.mr = ibv_reg_mr(d->pd, dst.addr, SLOW_LEN,
+			    DP_ALL_ACCESS | IBV_ACCESS_ON_DEMAND);
+	if (!dst.mr)
+		dp_die("ibv_reg_mr FUSE file");
+	obuf_make(d, &src, SLOW_LEN, 1, 8);
 	pair_make_opts(d, &p, IBV_QPT_RC, 0, &o);
-	obuf_make(d, &src, len, 0, 8);
-	obuf_make(d, &dst, len, 1, -1);
-	hog_stop = 0;
-	pthread_create(&tid, NULL, hog_mmap_lock, NULL);
-	usleep(100 * 1000);
-	sge = (struct ibv_sge){ (uintptr_t)src.addr, (uint32_t)len,
-				src.mr->lkey };
-	dp_wr(&wr, 0, IBV_WR_RDMA_WRITE, &sge, 1, (uintptr_t)dst.addr,
-	      dst.mr->rkey);
+	if (op == IBV_WR_SEND)
+		post_recv(&p, &dst, 0, SLOW_LEN);
+	sge = (struct ibv_sge){ (uintptr_t)src.addr, SLOW_LEN, src.mr->lkey };
+	dp_wr(&wr, 0, op, &sge, 1, (uintptr_t)dst.addr, dst.mr->rkey);
+	t0 = dp_now_ms();
 	post_send(&p, &wr);
-	if (dp_poll(p.cqa, &wc, 1, 60 * 1000) != 1) {
-		CHECK(0, "%s: no completion within 60 s", what);
+	if (dp_poll(p.cqa, &wc, 1, DP_TIMEOUT_MS) != 1) {
+		CHECK(0, "%s: no completion within %d ms", what,
+		      DP_TIMEOUT_MS);
 	} else {
-		printf("   %s\n", ibv_wc_status_str(wc.status));
-		CHECK(wc.status == status || wc.status == IBV_WC_SUCCESS,
-		      "%s: status %s, want %s", what,
+		printf("   %s after %lld ms, %d FUSE READs\n",
+		       ibv_wc_status_str(wc.status),
+		       (long long)(dp_now_ms() - t0), *ff.reads);
+		CHECK(wc.status == status, "%s: status %s, want %s", what,
 		      ibv_wc_status_str(wc.status), ibv_wc_status_str(status));
-		if (wc.status == IBV_WC_SUCCESS)
-			CHECK(!memcmp(dst.addr, src.addr, len), "%s: data",
-			      what);
+		if (status == IBV_WC_SUCCESS && wc.status == status)
+			CHECK(odp_verify(dst.addr, SLOW_LEN, 8) < 0,
+			      "%s: data", what);
 	}
-	hog_stop = 1;
-	pthread_join(tid, NULL);
+	CHECK(*ff.reads > 0, "%s: no READ reached the FUSE server", what);
 	pair_destroy(&p);
 	obuf_free(&src);
 	obuf_free(&dst);
+	fuse_file_stop(&ff);
 }
 
 static void test_rnr(struct dp_dev *d)
 {
-	hog_mem = odp_map(NULL, hog_len, PROT_READ | PROT_WRITE, 0);
-	madvise(hog_mem, hog_len, MADV_NOHUGEPAGE);
-	memset(hog_mem, 1, hog_len);
-	run_slow_fault(d, 7, IBV_WC_SUCCESS,
-		       "slow responder faults, rnr_retry 7: RNR NAKs, success");
-	run_slow_fault(d, 0, IBV_WC_RNR_RETRY_EXC_ERR,
-		       "slow responder faults, rnr_retry 0: never a transport retry error");
-	munmap(hog_mem, hog_len);
+	run_slow_fault(d, IBV_WR_RDMA_WRITE, 7, IBV_WC_SUCCESS,
+		       "responder WRITE fault of 2 s, rnr_retry 7: RNR NAKs, then success");
+	run_slow_fault(d, IBV_WR_SEND, 7, IBV_WC_SUCCESS,
+		       "responder SEND fault of 2 s, rnr_retry 7: RNR NAKs, then success");
+	run_slow_fault(d, IBV_WR_RDMA_WRITE, 0, IBV_WC_RNR_RETRY_EXC_ERR,
+		       "responder WRITE fault of 2 s, rnr_retry 0: RNR retries exceeded");
 }
 
 /*

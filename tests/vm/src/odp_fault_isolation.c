@@ -3,8 +3,8 @@
  * ODP faults of one user cannot stall another's, and teardown does not wait
  * for a fault that never ends (issue 8, item 3g).
  *
- * A tiny FUSE server (raw /dev/fuse protocol: INIT, LOOKUP, GETATTR, OPEN
- * answered; READ never) serves one 1 GiB file.  User A registers an ODP MR
+ * A FUSE server that never answers READ (fuse_file.h) serves one 1 GiB
+ * file.  User A registers an ODP MR
  * over a shared mapping of it and posts, on NPAIRS loopback RC pairs, RDMA
  * WRITEs from that memory in both directions: every QP faults on a page
  * whose READ the server never answers (more faults than the kernel's shared
@@ -14,131 +14,26 @@
  * still pending: that must end within a bound.  At last the server is killed,
  * which aborts the FUSE connection and fails A's faults.
  *
- * usage: odp_fault_isolation MOUNTPOINT
+ * usage: odp_fault_isolation
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <linux/fuse.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fuse_file.h"
 #include "odp_pair.h"
 
 #define NPAIRS 300			/* 600 faults: more than 2 x 256 workers */
 #define FILE_SIZE (1UL << 30)
-#define FILE_INO 2
 #define B_LEN (1 * MIB)
 #define B_DEADLINE_MS 20000
 #define TEARDOWN_MS 20000
 
-struct shared {
-	volatile int reads;		/* READ requests the server left pending */
-};
-
-static struct shared *sh;
-
-static void fuse_reply(int fd, uint64_t unique, int error, const void *arg,
-		       size_t len)
-{
-	char buf[sizeof(struct fuse_out_header) + 256];
-	struct fuse_out_header *out = (void *)buf;
-
-	out->len = sizeof(*out) + len;
-	out->error = error;
-	out->unique = unique;
-	if (len)
-		memcpy(buf + sizeof(*out), arg, len);
-	if (write(fd, buf, out->len) != (ssize_t)out->len && errno != ENOENT)
-		perror("fuse: write");
-}
-
-static void fuse_fill_attr(struct fuse_attr *a, uint64_t ino)
-{
-	memset(a, 0, sizeof(*a));
-	a->ino = ino;
-	a->nlink = 1;
-	a->blksize = 4096;
-	if (ino == FUSE_ROOT_ID) {
-		a->mode = S_IFDIR | 0755;
-	} else {
-		a->mode = S_IFREG | 0644;
-		a->size = FILE_SIZE;
-		a->blocks = FILE_SIZE / 512;
-	}
-}
-
-/* The server: answers what mmap() needs, and never a READ. */
-static void fuse_serve(int fd)
-{
-	static char buf[1 << 20 | 4096];
-
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		struct fuse_in_header *in = (void *)buf;
-		void *arg = buf + sizeof(*in);
-
-		if (n < 0 && (errno == EINTR || errno == ENOENT))
-			continue;
-		if (n < (ssize_t)sizeof(*in))
-			_exit(0);	/* unmounted or aborted */
-		switch (in->opcode) {
-		case FUSE_INIT: {
-			struct fuse_init_out o = {
-				.major = FUSE_KERNEL_VERSION,
-				.minor = 31,
-				.max_readahead = 0,
-				.max_write = 4096,
-				.max_background = 16,
-				.congestion_threshold = 12,
-			};
-			fuse_reply(fd, in->unique, 0, &o, sizeof(o));
-			break;
-		}
-		case FUSE_LOOKUP: {
-			struct fuse_entry_out o = { .nodeid = FILE_INO };
-
-			if (strcmp(arg, "f")) {
-				fuse_reply(fd, in->unique, -ENOENT, NULL, 0);
-				break;
-			}
-			fuse_fill_attr(&o.attr, FILE_INO);
-			fuse_reply(fd, in->unique, 0, &o, sizeof(o));
-			break;
-		}
-		case FUSE_GETATTR: {
-			struct fuse_attr_out o = {};
-
-			fuse_fill_attr(&o.attr, in->nodeid);
-			fuse_reply(fd, in->unique, 0, &o, sizeof(o));
-			break;
-		}
-		case FUSE_OPEN: {
-			struct fuse_open_out o = { .fh = 1 };
-
-			fuse_reply(fd, in->unique, 0, &o, sizeof(o));
-			break;
-		}
-		case FUSE_READ:
-			__sync_fetch_and_add(&sh->reads, 1);
-			break;		/* never answered */
-		case FUSE_FORGET:
-		case FUSE_BATCH_FORGET:
-		case FUSE_INTERRUPT:
-			break;		/* no reply expected */
-		case FUSE_FLUSH:
-		case FUSE_RELEASE:
-			fuse_reply(fd, in->unique, 0, NULL, 0);
-			break;
-		default:
-			fuse_reply(fd, in->unique, -ENOSYS, NULL, 0);
-			break;
-		}
-	}
-}
+static struct fuse_file ff;
 
 /* Waits until @pid exits, up to @ms; returns 1 when it did. */
 static int wait_exit(pid_t pid, int ms, int *status)
@@ -293,42 +188,16 @@ static void user_b(void)
 	exit(check_failures ? 1 : 0);
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-	int a_ready[2], a_go[2], fd, status;
-	char opts[128], path[512];
-	pid_t server, a, b;
-	struct stat st;
+	int a_ready[2], a_go[2], status;
+	pid_t a, b;
 	int b_done;
 	int64_t t0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s MOUNTPOINT\n", argv[0]);
-		return 2;
-	}
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
-		dp_die("mmap shared");
-
 	SUBTEST("a FUSE server that never answers READ");
-	fd = open("/dev/fuse", O_RDWR);
-	if (fd < 0)
-		dp_die("/dev/fuse");
-	snprintf(opts, sizeof(opts),
-		 "fd=%d,rootmode=40000,user_id=0,group_id=0", fd);
-	if (mount("smlx65", argv[1], "fuse", MS_NOSUID | MS_NODEV, opts))
-		dp_die("mount -t fuse");
-	server = fork();
-	if (server < 0)
-		dp_die("fork");
-	if (!server)
-		fuse_serve(fd);
-	close(fd);	/* the server's is the only one: killing it aborts */
-	snprintf(path, sizeof(path), "%s/f", argv[1]);
-	CHECK(!stat(path, &st) && st.st_size == (off_t)FILE_SIZE,
-	      "stat %s: %s", path, strerror(errno));
+	fuse_file_start(&ff, FILE_SIZE, FUSE_FILE_NEVER);
 
 	SUBTEST("user A: faults on the FUSE file that never end");
 	if (pipe(a_ready) || pipe(a_go))
@@ -338,12 +207,12 @@ int main(int argc, char **argv)
 	if (a < 0)
 		dp_die("fork");
 	if (!a)
-		user_a(path, a_ready[1], a_go[0]);
+		user_a(ff.path, a_ready[1], a_go[0]);
 	CHECK(pipe_wait(a_ready[0], 120000), "user A did not get ready");
 	/* Let every QP of A reach its fault. */
 	sleep(3);
-	printf("   FUSE READs pending: %d\n", sh->reads);
-	CHECK(sh->reads > 0, "no READ reached the FUSE server");
+	printf("   FUSE READs pending: %d\n", *ff.reads);
+	CHECK(*ff.reads > 0, "no READ reached the FUSE server");
 
 	SUBTEST("user B: ODP traffic on its own memory completes meanwhile");
 	fflush(stdout);
@@ -373,9 +242,8 @@ int main(int argc, char **argv)
 	}
 
 	SUBTEST("killing the FUSE server releases everything");
-	printf("   FUSE READs pending: %d\n", sh->reads);
-	kill(server, SIGKILL);
-	waitpid(server, &status, 0);
+	printf("   FUSE READs pending: %d\n", *ff.reads);
+	fuse_file_abort(&ff);
 	if (a < 0) {
 		/* Only now can the stuck teardown go on. */
 		CHECK(wait_exit(-a, 60000, &status),
@@ -384,7 +252,6 @@ int main(int argc, char **argv)
 	if (!b_done)
 		CHECK(wait_exit(b, 60000, &status),
 		      "user B still stuck after the FUSE abort");
-	if (umount2(argv[1], MNT_DETACH))
-		perror("umount");
+	fuse_file_stop(&ff);
 	return check_finish("odp_fault_isolation");
 }
