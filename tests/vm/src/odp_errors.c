@@ -100,12 +100,7 @@ static void test_errors(struct dp_dev *d)
 			 0);
 	if (hole.addr == MAP_FAILED)
 		dp_die("mmap hole");
-	hole.len = LEN;
-	hole.odp = 1;
-	hole.mr = ibv_reg_mr(d->pd, hole.addr, LEN,
-			     DP_ALL_ACCESS | IBV_ACCESS_ON_DEMAND);
-	if (!hole.mr)
-		dp_die("ibv_reg_mr hole");
+	obuf_register(d, &hole, hole.addr, LEN, 1);
 	munmap(hole.addr, LEN);
 	obuf_make(d, &ro, LEN, 1, 6);
 	CHECK(!mprotect(ro.addr, ro.len, PROT_READ), "mprotect");
@@ -162,12 +157,7 @@ static void run_slow_fault(struct dp_dev *d, enum ibv_wr_opcode op,
 	if (dst.addr == MAP_FAILED)
 		dp_die("mmap FUSE file");
 	close(fd);
-	dst.len = SLOW_LEN;
-	dst.odp = 1;
-	dst.mr = ibv_reg_mr(d->pd, dst.addr, SLOW_LEN,
-			    DP_ALL_ACCESS | IBV_ACCESS_ON_DEMAND);
-	if (!dst.mr)
-		dp_die("ibv_reg_mr FUSE file");
+	obuf_register(d, &dst, dst.addr, SLOW_LEN, 1);
 	obuf_make(d, &src, SLOW_LEN, 1, 8);
 	pair_make_opts(d, &p, IBV_QPT_RC, 0, &o);
 	if (op == IBV_WR_SEND)

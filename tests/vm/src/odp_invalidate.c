@@ -271,13 +271,7 @@ static void bufs_make(struct dp_dev *d, struct bufs *b, int thp)
 		munmap(al + BUF, raw + 2 * BUF - (al + BUF));
 		madvise(al, BUF, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 		memset(al, 0, BUF);
-		o->addr = al;
-		o->len = BUF;
-		o->odp = 1;
-		o->mr = ibv_reg_mr(d->pd, al, BUF,
-				   DP_ALL_ACCESS | IBV_ACCESS_ON_DEMAND);
-		if (!o->mr)
-			dp_die("ibv_reg_mr");
+		obuf_register(d, o, al, BUF, 1);
 	}
 }
 

@@ -23,22 +23,32 @@ struct obuf {
 	int odp;
 };
 
+/* @b: [@addr, +@len), mapped by the caller, registered ODP or pinned. */
+static inline void obuf_register(struct dp_dev *d, struct obuf *b,
+				 void *addr, size_t len, int odp)
+{
+	b->addr = addr;
+	b->len = len;
+	b->odp = odp;
+	b->mr = ibv_reg_mr(d->pd, addr, len,
+			   DP_ALL_ACCESS | (odp ? IBV_ACCESS_ON_DEMAND : 0));
+	if (!b->mr)
+		dp_die("ibv_reg_mr");
+}
+
 /* A fresh mapping, registered ODP or pinned; @seed >= 0 fills it first. */
 static inline void obuf_make(struct dp_dev *d, struct obuf *b, size_t len,
 			     int odp, int seed)
 {
-	b->len = (len + PAGE - 1) & ~(PAGE - 1);
-	b->odp = odp;
-	b->addr = odp_map(NULL, b->len, PROT_READ | PROT_WRITE, 0);
-	madvise(b->addr, b->len, MADV_NOHUGEPAGE);
+	size_t rounded = (len + PAGE - 1) & ~(PAGE - 1);
+	void *addr = odp_map(NULL, rounded, PROT_READ | PROT_WRITE, 0);
+
+	madvise(addr, rounded, MADV_NOHUGEPAGE);
 	if (seed >= 0)
-		odp_fill(b->addr, b->len, seed);
+		odp_fill(addr, rounded, seed);
 	else if (!odp)
-		memset(b->addr, 0, b->len);
-	b->mr = ibv_reg_mr(d->pd, b->addr, b->len,
-			   DP_ALL_ACCESS | (odp ? IBV_ACCESS_ON_DEMAND : 0));
-	if (!b->mr)
-		dp_die("ibv_reg_mr");
+		memset(addr, 0, rounded);
+	obuf_register(d, b, addr, rounded, odp);
 }
 
 /* The device faulted on an ODP buffer, and the counters say so. */
