@@ -118,17 +118,18 @@ static void test_errors(struct dp_dev *d)
 #define SLOW_FAULT_MS 2000
 
 /*
- * A 4 MiB SEND or RDMA WRITE into ODP memory over a private mapping of a
- * FUSE file whose first READ is answered after SLOW_FAULT_MS: the
- * responder's first fault lasts that long, fifteen times the requester's
- * transport timer (timeout 15: 134 ms, retry_cnt 1).  Each resend of the
- * faulting packet is answered RNR NAK, and the requester waits
- * min_rnr_timer (1: one jiffy) before sending all again: hundreds of
- * rounds of resends, each a window of packets, which the stalled responder
- * must not keep (its inbox is bounded: kept, they would crowd out the
- * resend that is to be NAKed, and the requester would exhaust its one
- * transport retry).  With rnr_retry 7 the message arrives whole once the fault
- * ends; with rnr_retry 0 the first RNR NAK ends it in RNR_RETRY_EXC_ERR.
+ * A 4 MiB SEND or RDMA WRITE from pinned memory into ODP memory over a
+ * private mapping of a FUSE file whose first READ is answered after
+ * SLOW_FAULT_MS: the responder's first fault lasts that long, fifteen
+ * times the requester's transport timer (timeout 15: 134 ms, retry_cnt
+ * 1).  Each resend of the faulting packet is answered RNR NAK, and the
+ * requester waits min_rnr_timer (1: one jiffy) before sending all again:
+ * hundreds of rounds of resends, each a window of packets, which the
+ * stalled responder must not keep (its inbox is bounded: kept, they would
+ * crowd out the resend that is to be NAKed, and the requester would
+ * exhaust its one transport retry).  With rnr_retry 7 the message arrives
+ * whole once the fault ends, which without RNR NAKs it could not; with
+ * rnr_retry 0 the first RNR NAK ends it in RNR_RETRY_EXC_ERR.
  */
 static void run_slow_fault(struct dp_dev *d, enum ibv_wr_opcode op,
 			   uint8_t rnr_retry, enum ibv_wc_status status,
@@ -158,7 +159,14 @@ static void run_slow_fault(struct dp_dev *d, enum ibv_wr_opcode op,
 		dp_die("mmap FUSE file");
 	close(fd);
 	obuf_register(d, &dst, dst.addr, SLOW_LEN, 1);
-	obuf_make(d, &src, SLOW_LEN, 1, 8);
+	/*
+	 * Pinned: a requester fault on its own ODP source would queue behind
+	 * the responder's (one user context: its faults run in turn), and a
+	 * requester that sat on a fault gives its peer a whole timeout
+	 * again, never resending: the responder would never be asked for an
+	 * RNR NAK.
+	 */
+	obuf_make(d, &src, SLOW_LEN, 0, 8);
 	pair_make_opts(d, &p, IBV_QPT_RC, 0, &o);
 	if (op == IBV_WR_SEND)
 		post_recv(&p, &dst, 0, SLOW_LEN);
