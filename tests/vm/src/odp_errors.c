@@ -114,17 +114,21 @@ static void test_errors(struct dp_dev *d)
 	obuf_free(&good);
 }
 
-#define SLOW_LEN (4 * MIB)	/* 1024 packets: eight windows of 128 */
+/*
+ * 64 packets, within the requester's window of 128: all are sent at once,
+ * and its transport timer runs from the last one on.
+ */
+#define SLOW_LEN (256 * KIB)
 #define SLOW_FAULT_MS 2000
 
 /*
- * A 4 MiB SEND or RDMA WRITE from pinned memory into ODP memory over a
+ * A 256 KiB SEND or RDMA WRITE from pinned memory into ODP memory over a
  * private mapping of a FUSE file whose first READ is answered after
  * SLOW_FAULT_MS: the responder's first fault lasts that long, fifteen
  * times the requester's transport timer (timeout 15: 134 ms, retry_cnt
  * 1).  Each resend of the faulting packet is answered RNR NAK, and the
  * requester waits min_rnr_timer (1: one jiffy) before sending all again:
- * hundreds of rounds of resends, each a window of packets, which the
+ * hundreds of rounds of resends, each the whole message, which the
  * stalled responder must not keep (its inbox is bounded: kept, they would
  * crowd out the resend that is to be NAKed, and the requester would
  * exhaust its one transport retry).  With rnr_retry 7 the message arrives
