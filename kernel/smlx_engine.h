@@ -423,6 +423,8 @@ void smlx_req_rnr(struct smlx_qp *qp, u32 psn, u8 rnr_timer);
 int smlx_resp_packet(struct smlx_qp *qp, struct smlx_pkt *pkt);
 bool smlx_resp_is_rnr_resend(const struct smlx_qp *qp,
 			     const struct smlx_pkt *pkt);
+bool smlx_resp_is_resent_after_rnr(const struct smlx_qp *qp,
+				   const struct smlx_pkt *pkt);
 void smlx_resp_rnr(struct smlx_qp *qp, const struct smlx_pkt *pkt);
 void smlx_resp_batch_done(struct smlx_qp *qp);
 void smlx_resp_reset(struct smlx_qp *qp);

@@ -387,13 +387,15 @@ static bool smlx_pkt_is_request(const struct smlx_pkt *pkt)
 
 /*
  * Stalled as an RC responder on the inbox head: the requester's resends of
- * that packet are answered with RNR NAK and dropped; everything else stays
- * queued for resume.
+ * that packet are answered with an RNR NAK and dropped, and with them the
+ * requests behind, which the NAK makes the requester send again.
+ * Everything else stays queued for resume.
  */
 static void smlx_qp_rnr_inbox(struct smlx_qp *qp)
 {
 	struct smlx_pkt *pkt, *next;
-	LIST_HEAD(batch);
+	LIST_HEAD(nak);
+	LIST_HEAD(drop);
 	unsigned int n = 0;
 
 	spin_lock_bh(&qp->inbox_lock);
@@ -401,15 +403,27 @@ static void smlx_qp_rnr_inbox(struct smlx_qp *qp)
 		if (&pkt->node == qp->inbox.next ||
 		    !smlx_resp_is_rnr_resend(qp, pkt))
 			continue;
-		list_move_tail(&pkt->node, &batch);
+		list_move_tail(&pkt->node, &nak);
 		n++;
+	}
+	if (n) {
+		list_for_each_entry_safe(pkt, next, &qp->inbox, node) {
+			if (&pkt->node == qp->inbox.next ||
+			    !smlx_pkt_is_request(pkt) ||
+			    !smlx_resp_is_resent_after_rnr(qp, pkt))
+				continue;
+			list_move_tail(&pkt->node, &drop);
+			n++;
+		}
 	}
 	qp->inbox_len -= n;
 	spin_unlock_bh(&qp->inbox_lock);
 
-	list_for_each_entry(pkt, &batch, node)
-		smlx_resp_rnr(qp, pkt);
-	smlx_pkt_free_list(&batch);
+	/* One NAK a pass: each costs the requester one of its RNR retries. */
+	if (!list_empty(&nak))
+		smlx_resp_rnr(qp, list_first_entry(&nak, struct smlx_pkt, node));
+	smlx_pkt_free_list(&nak);
+	smlx_pkt_free_list(&drop);
 }
 
 /* Runs the inbox: requests to the responder, replies to the completer. */

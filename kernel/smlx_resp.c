@@ -384,6 +384,23 @@ bool smlx_resp_is_rnr_resend(const struct smlx_qp *qp,
 	       pkt->psn == qp->resp.epsn && smlx_resp_rnr_op(pkt);
 }
 
+/*
+ * Once the resend of the stalled packet is answered RNR NAK: is @pkt, a
+ * request queued behind the stalled one, from the requester, with a later
+ * PSN?  The NAK sends the requester back to epsn, so it sends @pkt again:
+ * this copy can go.  Kept, the copies of every round of resends would fill
+ * the inbox in a few rounds, and the next resend of the stalled packet
+ * would find no room and get no RNR NAK: a fault that lasts many rounds
+ * would cost transport retries after all.  Pure: called under the inbox
+ * lock.
+ */
+bool smlx_resp_is_resent_after_rnr(const struct smlx_qp *qp,
+				   const struct smlx_pkt *pkt)
+{
+	return smlx_path_is(qp, pkt, READ_ONCE(qp->path.av.port_id)) &&
+	       smlx_psn_diff(pkt->psn, qp->resp.epsn) > 0;
+}
+
 void smlx_resp_rnr(struct smlx_qp *qp, const struct smlx_pkt *pkt)
 {
 	smlx_resp_nak(qp, pkt, SMLX_NAK_RNR);
