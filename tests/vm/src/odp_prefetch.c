@@ -8,9 +8,11 @@
  * read-only prefetch, MADV_PAGEOUT), with the device's view dropping the
  * pages each time.
  */
+#include <fcntl.h>
 #include <infiniband/verbs.h>
 
 #include "check.h"
+#include "fuse_file.h"
 #include "odp_test.h"
 #include "test_device.h"
 
@@ -213,6 +215,63 @@ static void test_async(struct ibv_pd *pd)
 	munmap(buf, len);
 }
 
+/*
+ * A prefetch queued before its MR was deregistered faults in nothing once
+ * its turn comes: by then the range may be another mapping's.  The faults
+ * and prefetches of one context run in turn, so a prefetch of a FUSE file
+ * whose first READ is answered after 2 s holds the one behind it back.
+ * Meanwhile the MR goes, and an mmap(MAP_FIXED) puts a new mapping over
+ * its range; it waits for mmap_lock, which the FUSE fault holds, and gets
+ * it before the worker's next walk, since a waiting writer goes first.
+ */
+static void test_after_dereg(struct ibv_pd *pd)
+{
+	size_t len = 4 * MIB;
+	struct odp_mr_info a;
+	struct ibv_mr *fmr, *mr;
+	struct fuse_file ff;
+	char *file, *buf;
+	int fd;
+
+	SUBTEST("a prefetch queued before deregistration faults nothing after it");
+	fuse_file_start(&ff, len, 2000);
+	fd = open(ff.path, O_RDWR);
+	if (fd < 0) {
+		perror(ff.path);
+		exit(2);
+	}
+	file = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (file == MAP_FAILED) {
+		perror("mmap FUSE file");
+		exit(2);
+	}
+	close(fd);
+	fmr = reg(pd, file, len, ODP_RW);
+	buf = odp_map(NULL, len, PROT_READ | PROT_WRITE, 0);
+	mr = reg(pd, buf, len, ODP_RW);
+
+	ADVISE_OK(pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE, 0, fmr, file, PAGE);
+	ADVISE_OK(pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE, 0, mr, buf, len);
+	CHECK(!ibv_dereg_mr(mr), "dereg with a prefetch queued");
+	CHECK(odp_map(buf, len, PROT_READ | PROT_WRITE, MAP_FIXED) == buf,
+	      "new mapping over the old");
+	madvise(buf, len, MADV_NOHUGEPAGE);
+	/* Queued last: once it is done, so is the dead MR's prefetch. */
+	ADVISE_OK(pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE, 0, fmr,
+		  file + PAGE, PAGE);
+	CHECK(odp_mr_wait(fmr->lkey, 2, -1, ASYNC_WAIT_MS, &a),
+	      "the FUSE file's prefetches mirror %ld pages, want 2",
+	      a.odp_pages);
+	CHECK(*ff.reads > 0, "no READ reached the FUSE server");
+	CHECK(odp_resident(buf, len) == 0,
+	      "the deregistered MR's prefetch faulted in %ld pages of the new mapping",
+	      odp_resident(buf, len));
+	CHECK(!ibv_dereg_mr(fmr), "dereg");
+	munmap(buf, len);
+	munmap(file, len);
+	fuse_file_stop(&ff);
+}
+
 /* Pages the device mirrors stay reclaimable: nothing is pinned. */
 static void test_pageout(struct ibv_pd *pd)
 {
@@ -346,6 +405,7 @@ int main(void)
 	test_sync_read(pd);
 	test_no_fault(pd);
 	test_async(pd);
+	test_after_dereg(pd);
 	test_pageout(pd);
 	CHECK(!ibv_dealloc_pd(pd), "dealloc_pd");
 	CHECK(!ibv_close_device(ctx), "close");
