@@ -117,6 +117,7 @@ static void smlx_mr_release_memory(struct smlx_mr *mr)
 		kvfree(mr->pages);
 		ib_umem_release(mr->umem);
 	} else {
+		smlx_umem_odp_kill(mr->odp);
 		smlx_odp_mr_fini(mr);
 		smlx_umem_odp_release(mr->odp);
 	}

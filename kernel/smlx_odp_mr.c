@@ -205,6 +205,9 @@ int smlx_odp_map_range(const struct smlx_odp_target *t, u64 iova, u64 length,
 	while (uva < end) {
 		struct smlx_umem_odp *odp = t->odp;
 
+		/* Its MR is gone: no new child, no walk (and see there). */
+		if (smlx_umem_odp_dead(odp))
+			return -EFAULT;
 		if (!(mode & SMLX_UMEM_ODP_FAULT)) {
 			uva = smlx_odp_next_mapped(odp->mm, uva, end);
 			if (uva >= end)

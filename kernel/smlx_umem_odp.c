@@ -552,6 +552,20 @@ void smlx_umem_odp_release(struct smlx_umem_odp *odp)
 	kref_put(&odp->kref, smlx_umem_odp_destroy);
 }
 
+/**
+ * smlx_umem_odp_kill - the MR of @odp is deregistered
+ * @odp: explicit umem or implicit parent, from the deregistering process
+ *
+ * From here on no walk of its range starts (smlx_umem_odp_map_and_lock()
+ * checks under mmap_lock): a queued prefetch or a fault whose turn comes
+ * later faults in nothing, though the mapping that may by then have taken
+ * the range (munmap() and mmap() after the dereg) is there to fault.
+ */
+void smlx_umem_odp_kill(struct smlx_umem_odp *odp)
+{
+	WRITE_ONCE(odp->dead, true);
+}
+
 /* One more reference, for a fault or prefetch that must not hold the MR. */
 struct smlx_umem_odp *smlx_umem_odp_hold(struct smlx_umem_odp *odp)
 {
@@ -734,7 +748,14 @@ int smlx_umem_odp_map_and_lock(struct smlx_umem_odp *odp, u64 user_va,
 		smp_rmb();
 		range.notifier_seq = mmu_interval_read_begin(&odp->notifier);
 		mmap_read_lock(odp->mm);
-		ret = hmm_range_fault(&range);
+		/*
+		 * Under mmap_lock: the dereg came before any munmap() or
+		 * mmap() of the range, which took it for writing.
+		 */
+		if (smlx_umem_odp_dead(odp))
+			ret = -EFAULT;
+		else
+			ret = hmm_range_fault(&range);
 		mmap_read_unlock(odp->mm);
 		/*
 		 * Dropped before umem_mutex is taken: the last mmput() tears

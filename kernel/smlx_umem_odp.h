@@ -59,6 +59,12 @@ struct smlx_umem_odp {
 	unsigned int page_shift;	/* PAGE_SHIFT, or HPAGE_SHIFT for HUGETLB */
 	bool writable;
 	bool is_implicit;
+	/*
+	 * The MR is deregistered (smlx_umem_odp_kill()): a fault or prefetch
+	 * still holding a reference mirrors nothing more, for the range may
+	 * be another mapping's by now.  Parent's flag for implicit children.
+	 */
+	bool dead;
 
 	/*
 	 * Serialises "check the notifier sequence and publish entries" in the
@@ -115,6 +121,14 @@ struct smlx_umem_odp *smlx_umem_odp_alloc_child(struct smlx_umem_odp *parent,
 						 u64 addr, u64 length);
 void smlx_umem_odp_release(struct smlx_umem_odp *odp);
 struct smlx_umem_odp *smlx_umem_odp_hold(struct smlx_umem_odp *odp);
+void smlx_umem_odp_kill(struct smlx_umem_odp *odp);
+
+static inline bool smlx_umem_odp_dead(const struct smlx_umem_odp *odp)
+{
+	const struct smlx_umem_odp *owner = odp->parent ? odp->parent : odp;
+
+	return READ_ONCE(owner->dead);
+}
 
 /* How smlx_umem_odp_map_and_lock() goes about it. */
 enum smlx_umem_odp_map_mode {
