@@ -191,6 +191,20 @@ void fuse_file_start(struct fuse_file *f, size_t size, int first_read_ms)
 		fuse_file_die("fuse_file: stat of the served file");
 }
 
+void *fuse_file_map(const struct fuse_file *f, size_t len)
+{
+	int fd = open(f->path, O_RDWR);
+	void *p;
+
+	if (fd < 0)
+		fuse_file_die(f->path);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		fuse_file_die("fuse_file: mmap");
+	close(fd);
+	return p;
+}
+
 void fuse_file_abort(struct fuse_file *f)
 {
 	if (f->server <= 0)

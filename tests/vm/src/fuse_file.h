@@ -30,6 +30,13 @@ struct fuse_file {
  */
 void fuse_file_start(struct fuse_file *f, size_t size, int first_read_ms);
 
+/*
+ * A private, writable mapping of the file's first @len bytes: its pages
+ * are read through the server on first touch, and written ones are COW
+ * copies that never go back to it.  Ends the program on failure.
+ */
+void *fuse_file_map(const struct fuse_file *f, size_t len);
+
 /* Kills the server: the connection aborts, pending READs fail with EIO. */
 void fuse_file_abort(struct fuse_file *f);
 

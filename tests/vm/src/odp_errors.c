@@ -15,7 +15,6 @@
  * usage: odp_errors            all sub-tests
  *        odp_errors exit N     only the exit test, N rounds
  */
-#include <fcntl.h>
 #include <sys/wait.h>
 
 #include "fuse_file.h"
@@ -150,19 +149,10 @@ static void run_slow_fault(struct dp_dev *d, enum ibv_wr_opcode op,
 	struct ibv_send_wr wr;
 	struct pair p;
 	int64_t t0;
-	int fd;
 
 	SUBTEST(what);
 	fuse_file_start(&ff, SLOW_LEN, SLOW_FAULT_MS);
-	fd = open(ff.path, O_RDWR);
-	if (fd < 0)
-		dp_die(ff.path);
-	dst.addr = mmap(NULL, SLOW_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE,
-			fd, 0);
-	if (dst.addr == MAP_FAILED)
-		dp_die("mmap FUSE file");
-	close(fd);
-	obuf_register(d, &dst, dst.addr, SLOW_LEN, 1);
+	obuf_register(d, &dst, fuse_file_map(&ff, SLOW_LEN), SLOW_LEN, 1);
 	/*
 	 * Pinned: a requester fault on its own ODP source would queue behind
 	 * the responder's (one user context: its faults run in turn), and a

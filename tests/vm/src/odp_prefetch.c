@@ -8,7 +8,6 @@
  * read-only prefetch, MADV_PAGEOUT), with the device's view dropping the
  * pages each time.
  */
-#include <fcntl.h>
 #include <infiniband/verbs.h>
 
 #include "check.h"
@@ -231,21 +230,10 @@ static void test_after_dereg(struct ibv_pd *pd)
 	struct ibv_mr *fmr, *mr;
 	struct fuse_file ff;
 	char *file, *buf;
-	int fd;
 
 	SUBTEST("a prefetch queued before deregistration faults nothing after it");
 	fuse_file_start(&ff, len, 2000);
-	fd = open(ff.path, O_RDWR);
-	if (fd < 0) {
-		perror(ff.path);
-		exit(2);
-	}
-	file = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-	if (file == MAP_FAILED) {
-		perror("mmap FUSE file");
-		exit(2);
-	}
-	close(fd);
+	file = fuse_file_map(&ff, len);
 	fmr = reg(pd, file, len, ODP_RW);
 	buf = odp_map(NULL, len, PROT_READ | PROT_WRITE, 0);
 	mr = reg(pd, buf, len, ODP_RW);
