@@ -314,27 +314,15 @@ static inline void dp_dump_engine(void)
 {
 	static int dumped;
 	const char *dev = getenv("SMLX_DEV");
-	char cmd[128];
+	const char *repo = getenv("SMLX_REPO");
+	char cmd[512];
 
 	if (dumped++ || !dev || strncmp(dev, "smlx", 4))
 		return;
 	fflush(stdout);
-	/*
-	 * Where the tasks that serve the device are in the kernel, twice a
-	 * second apart: the same stack twice is a task that blocks, two
-	 * different ones a task that loops.  First: the engine's state
-	 * below is shorter, and the lines a log excerpt keeps are the last.
-	 */
-	if (system("for n in 1 2; do for s in /proc/[0-9]*/task/[0-9]*/stack; do "
-		   "grep -qE 'smlx_|hmm_|mmu_interval' $s 2>/dev/null || continue; "
-		   "d=${s%stack}; echo \"== $d $(cat ${d}comm) "
-		   "$(cut -d' ' -f3 ${d}stat)\"; cat $s; done; sleep 1; done >&2"))
-		fprintf(stderr, "(kernel stacks: not readable)\n");
-	snprintf(cmd, sizeof(cmd), "rdma resource show qp link %s/1 -dd >&2", dev);
-	if (system(cmd))
-		fprintf(stderr, "(%s failed)\n", cmd);
-	/* and where each CQ's ring stands: a CQE written, or never */
-	snprintf(cmd, sizeof(cmd), "rdma resource show cq dev %s -dd >&2", dev);
+	/* tests/vm/engine-dump: the stacks, the CPU hogs, the QPs and CQs */
+	snprintf(cmd, sizeof(cmd), "sh '%s/tests/vm/engine-dump' '%s' >&2",
+		 repo && *repo ? repo : ".", dev);
 	if (system(cmd))
 		fprintf(stderr, "(%s failed)\n", cmd);
 }
