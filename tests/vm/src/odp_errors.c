@@ -198,6 +198,96 @@ static void test_rnr(struct dp_dev *d)
 		       "responder WRITE fault of 2 s, rnr_retry 0: RNR retries exceeded");
 }
 
+/* The responder's count of duplicate READs, answered or dropped. */
+static void dup_reads(const struct ibv_qp *qp, long *answered, long *dropped)
+{
+	char line[4096], want[32];
+	FILE *f;
+
+	*answered = *dropped = -1;
+	snprintf(want, sizeof(want), "lqpn %u ", qp->qp_num);
+	f = odp_popen("rdma resource show qp link %s/1 -dd 2>&1", odp_dev_name());
+	while (fgets(line, sizeof(line), f)) {
+		strcat(line, " ");
+		if (!strstr(line, want))
+			continue;
+		odp_field(line, "drv_resp_dup_reads", answered);
+		odp_field(line, "drv_resp_dup_reads_dropped", dropped);
+	}
+	pclose(f);
+}
+
+#define SLOW_READ_LEN (64 * KIB)
+#define SLOW_READ_MS 1000
+
+/*
+ * A 64 KiB RDMA READ (one request) of ODP memory over the FUSE file,
+ * whose first READ is answered after SLOW_READ_MS: a READ is never RNR
+ * NAKed, so the requester's transport timer (timeout 16: 268 ms) expires
+ * about three times while the responder is stalled, and each time it asks
+ * for the whole READ again (retry_cnt 7: 2 s in all).  Once the fault is
+ * over the responder answers the original, and of the copies queued
+ * behind it only the last: each copy it answers is another pass over the
+ * memory, which may fault again, ahead of the requests that come next.
+ */
+static void test_slow_read(struct dp_dev *d)
+{
+	const struct dp_conn_opts o = {
+		.rnr_retry = 7, .retry_cnt = 7, .min_rnr_timer = 1,
+		.timeout = 16,
+	};
+	long answered, dropped;
+	struct fuse_file ff;
+	struct obuf src, dst;
+	struct ibv_send_wr wr;
+	struct ibv_sge sge;
+	struct ibv_wc wc;
+	struct pair p;
+	int64_t t0;
+	size_t i;
+
+	SUBTEST("responder READ fault of 1 s: the READ succeeds, one of its resent copies is answered");
+	fuse_file_start(&ff, SLOW_READ_LEN, SLOW_READ_MS);
+	obuf_register(d, &src, fuse_file_map(&ff, SLOW_READ_LEN),
+		      SLOW_READ_LEN, 1);
+	/* pinned, as above: only the responder stalls */
+	obuf_make(d, &dst, SLOW_READ_LEN, 0, 8);
+	pair_make_opts(d, &p, IBV_QPT_RC, 0, &o);
+	sge = (struct ibv_sge){ (uintptr_t)dst.addr, SLOW_READ_LEN,
+				dst.mr->lkey };
+	dp_wr(&wr, 0, IBV_WR_RDMA_READ, &sge, 1, (uintptr_t)src.addr,
+	      src.mr->rkey);
+	t0 = dp_now_ms();
+	post_send(&p, &wr);
+	if (dp_poll(p.cqa, &wc, 1, DP_TIMEOUT_MS) != 1) {
+		CHECK(0, "READ: no completion within %d ms", DP_TIMEOUT_MS);
+	} else {
+		printf("   %s after %lld ms\n", ibv_wc_status_str(wc.status),
+		       (long long)(dp_now_ms() - t0));
+		CHECK(wc.status == IBV_WC_SUCCESS, "READ: status %s",
+		      ibv_wc_status_str(wc.status));
+		for (i = 0; i < SLOW_READ_LEN && !dst.addr[i]; i++)
+			;
+		CHECK(i == SLOW_READ_LEN, "READ: byte %zu is not the file's 0",
+		      i);
+	}
+	/* the copies the requester sent after the fault are answered too */
+	usleep(200 * 1000);
+	dup_reads(p.b, &answered, &dropped);
+	printf("   resent copies of the READ: %ld answered, %ld dropped\n",
+	       answered, dropped);
+	CHECK(answered >= 0 && dropped >= 0,
+	      "no duplicate READ counts for QP %u", p.b->qp_num);
+	CHECK(answered <= 1, "%ld resent copies answered, want 1 at most",
+	      answered);
+	CHECK(dropped >= 1, "no resent copy dropped: was the responder slow?");
+	CHECK(*ff.reads > 0, "no READ reached the FUSE server");
+	pair_destroy(&p);
+	obuf_free(&src);
+	obuf_free(&dst);
+	fuse_file_stop(&ff);
+}
+
 /*
  * A child process owns everything: ODP memory it never touched, a QP pair
  * with WRITEs of it in flight.  It exits at once, while the device faults
@@ -261,6 +351,7 @@ int main(int argc, char **argv)
 	dp_open(&d);
 	test_errors(&d);
 	test_rnr(&d);
+	test_slow_read(&d);
 	dp_close(&d);
 	test_exit(10);
 	return check_finish("odp_errors");
