@@ -377,6 +377,8 @@ struct smlx_qp {
 		bool read_stalled;
 		u32 read_psn;		/* its request */
 		u32 read_sent;		/* responses sent before the stall */
+		u32 dup_reads;		/* duplicate READs answered again */
+		u32 dup_reads_dropped;	/* ... not, asked again behind */
 	} resp;
 };
 
@@ -425,6 +427,10 @@ bool smlx_resp_is_rnr_resend(const struct smlx_qp *qp,
 			     const struct smlx_pkt *pkt);
 bool smlx_resp_is_resent_after_rnr(const struct smlx_qp *qp,
 				   const struct smlx_pkt *pkt);
+bool smlx_resp_is_dup_read(struct smlx_qp *qp, const struct smlx_pkt *pkt);
+bool smlx_resp_same_requester(const struct smlx_pkt *first,
+			      const struct smlx_pkt *later);
+void smlx_resp_drop_dup_read(struct smlx_qp *qp, const struct smlx_pkt *pkt);
 void smlx_resp_rnr(struct smlx_qp *qp, const struct smlx_pkt *pkt);
 void smlx_resp_batch_done(struct smlx_qp *qp);
 void smlx_resp_reset(struct smlx_qp *qp);

@@ -426,6 +426,68 @@ static void smlx_qp_rnr_inbox(struct smlx_qp *qp)
 	smlx_pkt_free_list(&drop);
 }
 
+/*
+ * Is @later, queued behind @first, the requester going back: a request
+ * from it with a PSN no later than one it sent since @first (@top)?
+ */
+static bool smlx_qp_goes_back(const struct smlx_pkt *first,
+			      const struct smlx_pkt *later, u32 *top)
+{
+	if (!smlx_pkt_is_request(later) ||
+	    !smlx_resp_same_requester(first, later))
+		return false;
+	if (smlx_psn_diff(later->psn, *top) <= 0)
+		return true;
+	*top = later->psn;
+	return false;
+}
+
+/*
+ * Has the requester gone back behind @pkt, a duplicate READ request
+ * taken from the inbox in @batch?  It goes back to its oldest unanswered
+ * PSN, on a timeout or a NAK, so what it still lacks of @pkt's responses
+ * it has asked for again.  Answering every copy instead let a requester
+ * that timed out during a slow fault fill our inbox with them, each
+ * another pass over memory that could fault again, ahead of the new
+ * requests it waited on: it used up its retries (case 71 under the
+ * debug kernel).
+ */
+static bool smlx_qp_asked_again(struct smlx_qp *qp, struct smlx_pkt *pkt,
+				struct list_head *batch)
+{
+	struct smlx_pkt *later = pkt;
+	bool again = false;
+	u32 top = pkt->psn;
+
+	list_for_each_entry_continue(later, batch, node) {
+		if (smlx_qp_goes_back(pkt, later, &top))
+			return true;
+	}
+	spin_lock_bh(&qp->inbox_lock);
+	list_for_each_entry(later, &qp->inbox, node) {
+		again = smlx_qp_goes_back(pkt, later, &top);
+		if (again)
+			break;
+	}
+	spin_unlock_bh(&qp->inbox_lock);
+	return again;
+}
+
+/* A request from the inbox @batch: 0, or -EAGAIN when the QP stalled. */
+static int smlx_qp_request(struct smlx_qp *qp, struct smlx_pkt *pkt,
+			   struct list_head *batch, enum ib_qp_state state)
+{
+	if (state != IB_QPS_RTR && state != IB_QPS_RTS &&
+	    state != IB_QPS_SQD && state != IB_QPS_SQE)
+		return 0;
+	if (smlx_resp_is_dup_read(qp, pkt) &&
+	    smlx_qp_asked_again(qp, pkt, batch)) {
+		smlx_resp_drop_dup_read(qp, pkt);
+		return 0;
+	}
+	return smlx_resp_packet(qp, pkt);
+}
+
 /* Runs the inbox: requests to the responder, replies to the completer. */
 static bool smlx_qp_run_inbox(struct smlx_qp *qp, enum ib_qp_state state)
 {
@@ -446,11 +508,7 @@ static bool smlx_qp_run_inbox(struct smlx_qp *qp, enum ib_qp_state state)
 	while (!list_empty(&batch)) {
 		pkt = list_first_entry(&batch, struct smlx_pkt, node);
 		if (smlx_pkt_is_request(pkt)) {
-			if (state == IB_QPS_RTR || state == IB_QPS_RTS ||
-			    state == IB_QPS_SQD || state == IB_QPS_SQE)
-				ret = smlx_resp_packet(qp, pkt);
-			else
-				ret = 0;
+			ret = smlx_qp_request(qp, pkt, &batch, state);
 		} else {
 			if (state == IB_QPS_RTS || state == IB_QPS_SQD)
 				ret = smlx_comp_packet(qp, pkt);

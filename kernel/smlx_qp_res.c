@@ -165,6 +165,10 @@ int smlx_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
 				   READ_ONCE(qp->resp.active)) ||
 	    rdma_nl_put_driver_u32(msg, "resp_have_wqe",
 				   READ_ONCE(qp->resp.have_wqe)) ||
+	    rdma_nl_put_driver_u32(msg, "resp_dup_reads",
+				   READ_ONCE(qp->resp.dup_reads)) ||
+	    rdma_nl_put_driver_u32(msg, "resp_dup_reads_dropped",
+				   READ_ONCE(qp->resp.dup_reads_dropped)) ||
 	    smlx_res_put_req(msg, qp))
 		goto err_cancel;
 	nla_nest_end(msg, table);

@@ -401,6 +401,41 @@ bool smlx_resp_is_resent_after_rnr(const struct smlx_qp *qp,
 	       smlx_psn_diff(pkt->psn, qp->resp.epsn) > 0;
 }
 
+/*
+ * Is @pkt a READ request the responder has answered before (an RC/XRC
+ * duplicate, executed again in smlx_resp_duplicate())?  Such a resend
+ * comes from a requester whose timer expired while we were slow, most
+ * often stalled on a fault; answering it costs another pass over the
+ * memory, which may fault again.
+ */
+bool smlx_resp_is_dup_read(struct smlx_qp *qp, const struct smlx_pkt *pkt)
+{
+	return smlx_resp_rc_like(qp) && pkt->op == SMLX_OP_READ_REQ &&
+	       smlx_psn_diff(pkt->psn, qp->resp.epsn) < 0 &&
+	       smlx_qp_from_peer(qp, pkt);
+}
+
+/* Is @later from the requester of @first?  Pure: under the inbox lock. */
+bool smlx_resp_same_requester(const struct smlx_pkt *first,
+			      const struct smlx_pkt *later)
+{
+	return later->src_qpn == first->src_qpn &&
+	       later->src_port == first->src_port &&
+	       !memcmp(&later->sgid, &first->sgid, sizeof(later->sgid));
+}
+
+/*
+ * @pkt, a duplicate READ, need not be answered: the requester has asked
+ * again behind it, from where it still lacks responses (it goes back to
+ * its oldest unanswered PSN), and the later request is answered instead.
+ */
+void smlx_resp_drop_dup_read(struct smlx_qp *qp, const struct smlx_pkt *pkt)
+{
+	if (qp->resp.read_stalled && qp->resp.read_psn == pkt->psn)
+		qp->resp.read_stalled = false;
+	WRITE_ONCE(qp->resp.dup_reads_dropped, qp->resp.dup_reads_dropped + 1);
+}
+
 void smlx_resp_rnr(struct smlx_qp *qp, const struct smlx_pkt *pkt)
 {
 	smlx_resp_nak(qp, pkt, SMLX_NAK_RNR);
@@ -702,6 +737,7 @@ static int smlx_resp_duplicate(struct smlx_qp *qp, struct smlx_pkt *pkt)
 	switch (pkt->op) {
 	case SMLX_OP_READ_REQ:
 		/* Reads have no side effects: run it again. */
+		WRITE_ONCE(qp->resp.dup_reads, qp->resp.dup_reads + 1);
 		return smlx_resp_read(qp, pkt, true);
 	case SMLX_OP_ATOMIC:
 		/* Atomics do: replay the saved result, never execute twice. */
