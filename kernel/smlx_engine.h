@@ -423,13 +423,13 @@ void smlx_req_resend_done(struct smlx_qp *qp, u32 idx, u32 end);
 void smlx_req_fail_oldest(struct smlx_qp *qp, u8 status);
 void smlx_req_rnr(struct smlx_qp *qp, u32 psn, u8 rnr_timer);
 int smlx_resp_packet(struct smlx_qp *qp, struct smlx_pkt *pkt);
+bool smlx_resp_is_from_peer(const struct smlx_qp *qp,
+			    const struct smlx_pkt *pkt);
 bool smlx_resp_is_rnr_resend(const struct smlx_qp *qp,
 			     const struct smlx_pkt *pkt);
 bool smlx_resp_is_resent_after_rnr(const struct smlx_qp *qp,
 				   const struct smlx_pkt *pkt);
 bool smlx_resp_is_dup_read(struct smlx_qp *qp, const struct smlx_pkt *pkt);
-bool smlx_resp_same_requester(const struct smlx_pkt *first,
-			      const struct smlx_pkt *later);
 void smlx_resp_drop_dup_read(struct smlx_qp *qp, const struct smlx_pkt *pkt);
 void smlx_resp_rnr(struct smlx_qp *qp, const struct smlx_pkt *pkt);
 void smlx_resp_batch_done(struct smlx_qp *qp);

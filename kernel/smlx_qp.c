@@ -427,14 +427,13 @@ static void smlx_qp_rnr_inbox(struct smlx_qp *qp)
 }
 
 /*
- * Is @later, queued behind @first, the requester going back: a request
- * from it with a PSN no later than one it sent since @first (@top)?
+ * Is @later, a packet queued behind a request, the requester going back:
+ * a request from the peer with a PSN no later than one sent since (@top)?
  */
-static bool smlx_qp_goes_back(const struct smlx_pkt *first,
+static bool smlx_qp_goes_back(const struct smlx_qp *qp,
 			      const struct smlx_pkt *later, u32 *top)
 {
-	if (!smlx_pkt_is_request(later) ||
-	    !smlx_resp_same_requester(first, later))
+	if (!smlx_pkt_is_request(later) || !smlx_resp_is_from_peer(qp, later))
 		return false;
 	if (smlx_psn_diff(later->psn, *top) <= 0)
 		return true;
@@ -460,12 +459,12 @@ static bool smlx_qp_asked_again(struct smlx_qp *qp, struct smlx_pkt *pkt,
 	u32 top = pkt->psn;
 
 	list_for_each_entry_continue(later, batch, node) {
-		if (smlx_qp_goes_back(pkt, later, &top))
+		if (smlx_qp_goes_back(qp, later, &top))
 			return true;
 	}
 	spin_lock_bh(&qp->inbox_lock);
 	list_for_each_entry(later, &qp->inbox, node) {
-		again = smlx_qp_goes_back(pkt, later, &top);
+		again = smlx_qp_goes_back(qp, later, &top);
 		if (again)
 			break;
 	}

@@ -54,7 +54,7 @@ static bool smlx_resp_type_ok(struct smlx_qp *qp, const struct smlx_pkt *pkt)
  * source QPN must be the far end (the port of path.av.dgid, path.av.dgid,
  * path.dest_qpn) and our own end (path.av.sgid).  A QP on another smlx
  * device that took our peer's QPN fails on the port and on the GID.
- * Pure: smlx_resp_is_rnr_resend() calls it under the inbox lock.
+ * Pure: smlx_resp_is_from_peer() calls it under the inbox lock.
  */
 static bool smlx_path_is(const struct smlx_qp *qp, const struct smlx_pkt *pkt,
 			 u32 port)
@@ -86,6 +86,16 @@ bool smlx_qp_from_peer(struct smlx_qp *qp, const struct smlx_pkt *pkt)
 		WRITE_ONCE(av->port_id, port);
 	}
 	return smlx_path_is(qp, pkt, port);
+}
+
+/*
+ * smlx_qp_from_peer() for packets still in the inbox: pure, under the
+ * inbox lock.  A path whose port is not known yet matches nothing.
+ */
+bool smlx_resp_is_from_peer(const struct smlx_qp *qp,
+			    const struct smlx_pkt *pkt)
+{
+	return smlx_path_is(qp, pkt, READ_ONCE(qp->path.av.port_id));
 }
 
 static void smlx_resp_send_ack(struct smlx_qp *qp, u32 port, u32 qpn,
@@ -380,7 +390,7 @@ static int smlx_resp_fault(struct smlx_qp *qp, const struct smlx_pkt *pkt,
 bool smlx_resp_is_rnr_resend(const struct smlx_qp *qp,
 			     const struct smlx_pkt *pkt)
 {
-	return smlx_path_is(qp, pkt, READ_ONCE(qp->path.av.port_id)) &&
+	return smlx_resp_is_from_peer(qp, pkt) &&
 	       pkt->psn == qp->resp.epsn && smlx_resp_rnr_op(pkt);
 }
 
@@ -397,7 +407,7 @@ bool smlx_resp_is_rnr_resend(const struct smlx_qp *qp,
 bool smlx_resp_is_resent_after_rnr(const struct smlx_qp *qp,
 				   const struct smlx_pkt *pkt)
 {
-	return smlx_path_is(qp, pkt, READ_ONCE(qp->path.av.port_id)) &&
+	return smlx_resp_is_from_peer(qp, pkt) &&
 	       smlx_psn_diff(pkt->psn, qp->resp.epsn) > 0;
 }
 
@@ -413,15 +423,6 @@ bool smlx_resp_is_dup_read(struct smlx_qp *qp, const struct smlx_pkt *pkt)
 	return smlx_resp_rc_like(qp) && pkt->op == SMLX_OP_READ_REQ &&
 	       smlx_psn_diff(pkt->psn, qp->resp.epsn) < 0 &&
 	       smlx_qp_from_peer(qp, pkt);
-}
-
-/* Is @later from the requester of @first?  Pure: under the inbox lock. */
-bool smlx_resp_same_requester(const struct smlx_pkt *first,
-			      const struct smlx_pkt *later)
-{
-	return later->src_qpn == first->src_qpn &&
-	       later->src_port == first->src_port &&
-	       !memcmp(&later->sgid, &first->sgid, sizeof(later->sgid));
 }
 
 /*
