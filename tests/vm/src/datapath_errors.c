@@ -2,7 +2,7 @@
 /*
  * What goes wrong on the data path, and how it is reported: error
  * completions (bad lkey, bad rkey, receive too short, RNR retries
- * exhausted), flushing of outstanding work when a QP enters the error
+ * exhausted, transport retries exhausted on a peer in RESET), flushing of outstanding work when a QP enters the error
  * state, illegal QP state transitions and posting in the wrong state,
  * completion channel events (incl. solicited-only), CQ overrun reported as
  * an async event, CQ resize with completions pending, and the CQEs of a
@@ -236,6 +236,45 @@ static void test_rnr(struct dp_dev *d)
 	dp_expect(p.cqb, 3, IBV_WC_SUCCESS, IBV_WC_RECV, "late receive", NULL);
 	CHECK(!memcmp(p.buf_a.addr, p.buf_b.addr, 10), "data after RNR retry");
 	pair_destroy(&p);
+}
+
+/*
+ * a's @len-byte WRITE to b, which went back to RESET: b drops every
+ * packet, so a must run out of transport retries, however long the
+ * message (1 MiB is more than a window of PSNs).
+ */
+static void expect_retry_exc(struct dp_dev *d, uint64_t id, size_t len,
+			     const char *what)
+{
+	const struct dp_conn_opts few_retries = {
+		.rnr_retry = 7, .retry_cnt = 2, .min_rnr_timer = 1,
+		.timeout = 14,
+	};
+	struct ibv_qp_attr a = { .qp_state = IBV_QPS_RESET };
+	struct dp_buf src, dst;
+	struct ibv_sge s;
+	struct pair p;
+
+	pair_make(d, &p, 64, &few_retries);
+	dp_buf_alloc(d, &src, len, DP_ALL_ACCESS);
+	dp_buf_alloc(d, &dst, len, DP_ALL_ACCESS);
+	CHECK(!ibv_modify_qp(p.b, &a, IBV_QP_STATE), "b to RESET");
+	s = dp_sge(&src, 0, len);
+	CHECK(!post_send(p.a, id, IBV_WR_RDMA_WRITE, &s, (uintptr_t)dst.addr,
+			 dst.mr->rkey, 0), "post_send");
+	dp_expect(p.cqa, id, IBV_WC_RETRY_EXC_ERR, -1, what, NULL);
+	CHECK(dp_qp_state(p.a) == IBV_QPS_ERR, "%s: requester state %d", what,
+	      dp_qp_state(p.a));
+	dp_buf_free(&src);
+	dp_buf_free(&dst);
+	pair_destroy(&p);
+}
+
+static void test_peer_reset(struct dp_dev *d)
+{
+	SUBTEST("peer in RESET: RETRY_EXC_ERR for 64 B and 1 MiB");
+	expect_retry_exc(d, 1, 64, "64 B write to a QP in RESET");
+	expect_retry_exc(d, 2, 1 << 20, "1 MiB write to a QP in RESET");
 }
 
 static void test_sq_full(struct dp_dev *d)
@@ -599,7 +638,8 @@ static void test_destroyed_qp_cqes(struct dp_dev *d)
 
 DP_SUBTEST_MAIN("datapath_errors",
 		DP_SUBTEST(bad_lkey_and_flush), DP_SUBTEST(bad_rkey),
-		DP_SUBTEST(short_recv), DP_SUBTEST(rnr), DP_SUBTEST(sq_full),
+		DP_SUBTEST(short_recv), DP_SUBTEST(rnr), DP_SUBTEST(peer_reset),
+		DP_SUBTEST(sq_full),
 		DP_SUBTEST(state_machine), DP_SUBTEST(comp_channel),
 		DP_SUBTEST(cq_overrun), DP_SUBTEST(resize_cq),
 		DP_SUBTEST(destroyed_qp_cqes))
