@@ -312,15 +312,19 @@ static int smlx_req_send_one(struct smlx_qp *qp, struct smlx_send_wqe *w,
 	qp->req.psn = smlx_psn_add(qp->req.psn, npsn);
 	s->sent = off + n;
 	smlx_qp_send_pkt(qp, pkt);
+	/*
+	 * From the first packet in flight, not the last of its WQE: a message
+	 * longer than the window has no last packet out until ACKs come,
+	 * and a peer that never answers would leave the QP waiting forever.
+	 */
+	if (smlx_rc_like(qp) && !qp->req.timer_armed)
+		smlx_req_progress_timer(qp);
 
 	if (s->sent >= s->length) {
-		if (smlx_rc_like(qp)) {
+		if (smlx_rc_like(qp))
 			s->state = SMLX_SWQE_SENT;
-			if (!qp->req.timer_armed)
-				smlx_req_progress_timer(qp);
-		} else {
+		else
 			smlx_req_done(qp, s, IB_WC_SUCCESS);
-		}
 		qp->req.send++;
 	}
 	return 0;
