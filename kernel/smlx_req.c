@@ -514,8 +514,22 @@ void smlx_req_fail_oldest(struct smlx_qp *qp, u8 status)
 	del_timer(&qp->timer);
 }
 
+/**
+ * smlx_req_rnr - the responder had no receive WQE, or stalled, at @psn
+ * @qp: RC or XRC initiator
+ * @psn: the request it could not take; what came before it is acknowledged
+ * @rnr_timer: how long to wait before sending it again
+ *
+ * The caller acknowledged what the NAK covers, so una is where to start
+ * again: at @psn, or before it at a READ still missing responses.  An
+ * RNR NAK never moves una itself.  One for a PSN already acknowledged is
+ * stale, an answer to a copy sent before a go-back, and is ignored: the
+ * responder took that request since.
+ */
 void smlx_req_rnr(struct smlx_qp *qp, u32 psn, u8 rnr_timer)
 {
+	if (smlx_psn_diff(psn, qp->req.una) < 0)
+		return;
 	if (qp->path.rnr_retry != 7) {
 		if (!qp->req.rnr_left) {
 			smlx_req_fail_oldest(qp, IB_WC_RNR_RETRY_EXC_ERR);
@@ -524,8 +538,7 @@ void smlx_req_rnr(struct smlx_qp *qp, u32 psn, u8 rnr_timer)
 		qp->req.rnr_left--;
 	}
 	qp->req.rnr_wait = true;
-	qp->req.una = psn;
-	smlx_req_go_back(qp, psn);
+	smlx_req_go_back(qp, qp->req.una);
 	smlx_req_arm(qp, max(usecs_to_jiffies(smlx_rnr_usecs[rnr_timer & 31]),
 			     1UL));
 }
