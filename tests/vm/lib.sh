@@ -21,6 +21,19 @@ expect_no_leak() {
 	[ "$1" = "$after" ] || fail "kernel objects leaked: '$1' -> '$after'"
 }
 
+# wait_no_leak SECS BEFORE: expect_no_leak, once the device holds what it
+# held at BEFORE or SECS seconds have passed, for objects that go away on
+# their own: those of a process whose last mm reference a kernel worker
+# dropped are released from a workqueue (a deferred fput), after it exits.
+wait_no_leak() {
+	local t0=$SECONDS
+	while [ "$(res_counts)" != "$2" ] && [ $((SECONDS - t0)) -lt "$1" ]; do
+		sleep 0.2
+	done
+	echo "objects released $((SECONDS - t0)) s after the check began"
+	expect_no_leak "$2"
+}
+
 # wait_listen PORT: until a server listens on PORT (30 s at most); the
 # first tool started in a fresh guest takes seconds to load its libraries.
 wait_listen() {
