@@ -140,10 +140,30 @@ memcg_make() {
 	trap lib_cleanup EXIT
 }
 
-# What zram_swap_on and memcg_make leave behind, undone at exit.
+# numa_balancing_off: NUMA balancing (numa=fake=2 in run-all's guest)
+# takes pages away for its hinting faults, which rightly drops their ODP
+# mappings; a case that counts the pages it mapped turns it off, and gets
+# it back when it exits.
+numa_balancing_restore() {
+	[ -n "${numa_balancing_was:-}" ] &&
+		echo "$numa_balancing_was" >/proc/sys/kernel/numa_balancing
+	numa_balancing_was=
+	return 0
+}
+numa_balancing_off() {
+	numa_balancing_was=$(cat /proc/sys/kernel/numa_balancing 2>/dev/null || true)
+	[ -z "$numa_balancing_was" ] ||
+		echo 0 >/proc/sys/kernel/numa_balancing ||
+		fail "cannot turn NUMA balancing off"
+	trap lib_cleanup EXIT
+}
+
+# What zram_swap_on, memcg_make and numa_balancing_off leave behind,
+# undone at exit.
 lib_cleanup() {
 	zram_swap_off
 	memcg_remove
+	numa_balancing_restore
 }
 
 # ucx_batch LABEL BATCH ARGS...: Debian's ucx_perftest, a server and its

@@ -7,11 +7,8 @@
 # (memory.current), also when a kernel worker makes them.
 . "$(dirname "$0")/../lib.sh"
 memcg_make smlx63
-# NUMA balancing (numa=fake=2 in run-all's guest) unmaps ranges for its
-# hinting faults, which rightly frees the leaves the checks count.
-nb=$(cat /proc/sys/kernel/numa_balancing 2>/dev/null || echo)
-[ -z "$nb" ] || echo 0 >/proc/sys/kernel/numa_balancing
-trap '[ -z "$nb" ] || echo "$nb" >/proc/sys/kernel/numa_balancing; lib_cleanup' EXIT
+# NUMA balancing's hinting faults would free the leaves the checks count.
+numa_balancing_off
 before=$(res_counts)
 SMLX_MEMCG=$memcg "$SMLX_TESTBIN/odp_leaf_memory" || fail "odp_leaf_memory"
 expect_no_leak "$before"
