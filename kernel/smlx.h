@@ -103,6 +103,7 @@ enum smlx_mr_kind {
 	SMLX_MR_PINNED,		/* ib_umem_get(): pages pinned for the MR's life */
 	SMLX_MR_ODP,		/* explicit ODP: smlx_umem_odp over the range */
 	SMLX_MR_IMPLICIT,	/* implicit ODP: the whole address space */
+	SMLX_MR_DMA,		/* kernel clients: addresses are kernel VAs */
 };
 
 struct smlx_mr {
@@ -134,6 +135,12 @@ struct smlx_mr {
 	struct completion drained;
 	struct rcu_head rcu;
 };
+
+/* The kinds that mirror a process's memory through smlx_umem_odp. */
+static inline bool smlx_mr_is_odp(const struct smlx_mr *mr)
+{
+	return mr->kind == SMLX_MR_ODP || mr->kind == SMLX_MR_IMPLICIT;
+}
 
 static inline struct smlx_dev *to_sdev(struct ib_device *ibdev)
 {
@@ -189,6 +196,7 @@ int smlx_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata);
 struct ib_mr *smlx_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 			       u64 iova, int access, struct ib_udata *udata);
 int smlx_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
+struct ib_mr *smlx_get_dma_mr(struct ib_pd *ibpd, int access);
 struct smlx_mr *smlx_mr_get(struct smlx_dev *sdev, u32 key);
 void smlx_mr_put(struct smlx_mr *mr);
 

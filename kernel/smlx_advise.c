@@ -51,7 +51,7 @@ static struct smlx_mr *smlx_prefetch_mr(struct ib_pd *pd,
 	if (!mr)
 		return ERR_PTR(-ENOENT);
 	ret = -EINVAL;
-	if (mr->kind == SMLX_MR_PINNED)
+	if (!smlx_mr_is_odp(mr))
 		goto err_put;
 	ret = -EPERM;
 	if (mr->ibmr.pd != pd)

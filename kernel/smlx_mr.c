@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * User memory regions: pinned (ib_umem), explicit ODP and implicit ODP
- * (smlx_umem_odp), and the keys that name them.
+ * Memory regions: pinned (ib_umem), explicit ODP and implicit ODP
+ * (smlx_umem_odp) for processes, the DMA MR of kernel clients, and the
+ * keys that name them.
  */
 #include <linux/mm.h>
 #include <linux/overflow.h>
@@ -113,6 +114,8 @@ static int smlx_pinned_mr_map(struct smlx_mr *mr)
 
 static void smlx_mr_release_memory(struct smlx_mr *mr)
 {
+	if (mr->kind == SMLX_MR_DMA)
+		return;
 	if (mr->kind == SMLX_MR_PINNED) {
 		kvfree(mr->pages);
 		ib_umem_release(mr->umem);
@@ -200,6 +203,48 @@ err_release:
 err_free:
 	kfree(mr);
 	return ERR_PTR(ret);
+}
+
+/**
+ * smlx_get_dma_mr - an MR over all of the kernel's memory
+ * @ibpd: a kernel PD (uverbs has no way to ask for one)
+ * @access: IB_ACCESS_* rights
+ *
+ * ib_alloc_pd() makes one for its local_dma_lkey: without a DMA device,
+ * ib_core hands kernel clients virtual addresses as DMA addresses
+ * (ib_uses_virt_dma()), so the engine copies to and from the address in
+ * the SGE.  The PD check keeps every user QP off it, and only a kernel
+ * client that asks for remote rights (IB_PD_UNSAFE_GLOBAL_RKEY) gets them.
+ */
+struct ib_mr *smlx_get_dma_mr(struct ib_pd *ibpd, int access)
+{
+	struct smlx_dev *sdev = to_sdev(ibpd->device);
+	struct smlx_mr *mr;
+	int ret;
+
+	ret = smlx_mr_check_access(access);
+	if (ret)
+		return ERR_PTR(ret);
+	if (access & (IB_ACCESS_ON_DEMAND | IB_ACCESS_HUGETLB))
+		return ERR_PTR(-EINVAL);
+
+	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
+	if (!mr)
+		return ERR_PTR(-ENOMEM);
+	mr->ibmr.device = ibpd->device;
+	mr->ibmr.pd = ibpd;
+	mr->kind = SMLX_MR_DMA;
+	mr->access = access;
+	mr->length = U64_MAX;
+	refcount_set(&mr->users, 1);
+	init_completion(&mr->drained);
+
+	ret = smlx_mr_publish(sdev, mr);
+	if (ret) {
+		kfree(mr);
+		return ERR_PTR(ret);
+	}
+	return &mr->ibmr;
 }
 
 int smlx_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)

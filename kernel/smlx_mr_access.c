@@ -4,7 +4,8 @@
  * access and range checks of the IB spec, then copy between a kernel buffer
  * and the MR's pages through its translation.  Pinned MRs translate through
  * the page table built at registration; ODP MRs through smlx_umem_odp's
- * per-page entries under umem_mutex.  An ODP page that is absent, or
+ * per-page entries under umem_mutex; the DMA MR of a kernel client takes
+ * the address as the kernel VA it is.  An ODP page that is absent, or
  * read-only for a write, is reported as -EAGAIN with the faulting range in
  * a struct smlx_fault: the engine then stalls the QP until the fault is
  * resolved.
@@ -50,7 +51,7 @@ struct smlx_mr *smlx_mr_lookup(struct smlx_dev *sdev, u32 key, bool rkey,
 		goto reject;
 	if (check_add_overflow(iova, length, &end))
 		goto reject;
-	if (mr->kind != SMLX_MR_IMPLICIT &&
+	if (mr->kind != SMLX_MR_IMPLICIT && mr->kind != SMLX_MR_DMA &&
 	    (iova < mr->iova || end > mr->iova + mr->length))
 		goto reject;
 	return mr;
@@ -220,6 +221,15 @@ int smlx_mr_copy(struct smlx_mr *mr, u64 iova, void *buf, u64 length,
 		smlx_pinned_copy(mr, uva, buf, length, dir);
 		return 0;
 	}
+	if (mr->kind == SMLX_MR_DMA) {
+		void *va = (void *)(uintptr_t)iova;
+
+		if (dir == SMLX_TO_MR)
+			memcpy(va, buf, length);
+		else
+			memcpy(buf, va, length);
+		return 0;
+	}
 	return smlx_odp_copy(mr, iova, uva, buf, length, dir, fault);
 }
 
@@ -255,6 +265,11 @@ int smlx_mr_atomic(struct smlx_mr *mr, u64 iova, bool cmp_swp, u64 compare,
 	if (iova & 7)
 		return -EINVAL;
 
+	if (mr->kind == SMLX_MR_DMA) {
+		*orig = smlx_atomic_op((u64 *)(uintptr_t)iova, cmp_swp, compare,
+				       swap_add);
+		return 0;
+	}
 	if (mr->kind == SMLX_MR_PINNED) {
 		va = kmap_local_page(smlx_pinned_page(mr, uva));
 		*orig = smlx_atomic_op(va + off, cmp_swp, compare, swap_add);

@@ -79,7 +79,7 @@ static int smlx_odp_resolve(struct smlx_dev *sdev, const struct smlx_fault *f,
 	mr = smlx_mr_get(sdev, f->key);
 	if (!mr)
 		return -EFAULT;
-	if (mr->kind == SMLX_MR_PINNED) {
+	if (!smlx_mr_is_odp(mr)) {
 		/* Nothing to fault: the engine never stalls on one. */
 		smlx_mr_put(mr);
 		return 0;

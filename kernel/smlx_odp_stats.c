@@ -74,7 +74,7 @@ int smlx_fill_stat_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 	struct nlattr *table;
 	int i;
 
-	if (mr->kind == SMLX_MR_PINNED)
+	if (!smlx_mr_is_odp(mr))
 		return 0;
 
 	table = nla_nest_start(msg, RDMA_NLDEV_ATTR_STAT_HWCOUNTERS);
@@ -106,6 +106,7 @@ int smlx_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 		[SMLX_MR_PINNED] = "pinned",
 		[SMLX_MR_ODP] = "explicit",
 		[SMLX_MR_IMPLICIT] = "implicit",
+		[SMLX_MR_DMA] = "dma",
 	};
 	struct smlx_mr *mr = to_smr(ibmr);
 	unsigned long pages = 0, children = 0, leaves = 0;
@@ -117,7 +118,7 @@ int smlx_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 
 	if (rdma_nl_put_driver_string(msg, "odp", kinds[mr->kind]))
 		goto err_cancel;
-	if (mr->kind == SMLX_MR_PINNED)
+	if (!smlx_mr_is_odp(mr))
 		goto out;
 
 	if (mr->kind == SMLX_MR_IMPLICIT) {
