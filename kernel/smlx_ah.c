@@ -50,6 +50,9 @@ int smlx_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
 	struct smlx_engine_dev *eng = &sdev->eng;
 	struct smlx_create_ah_resp resp = {};
 	struct smlx_ah *ah = to_sah(ibah);
+	/* ib_cm makes its AHs under a spinlock: nothing here may sleep then */
+	gfp_t gfp = (init->flags & RDMA_CREATE_AH_SLEEPABLE) ? GFP_KERNEL :
+							       GFP_ATOMIC;
 	int ret;
 
 	if (udata && udata->outlen < sizeof(resp))
@@ -59,8 +62,7 @@ int smlx_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
 		return ret;
 
 	ret = xa_alloc_cyclic(&eng->ah_xa, &ah->ah_num, NULL,
-			      XA_LIMIT(1, SMLX_MAX_AH), &eng->ah_next,
-			      GFP_KERNEL);
+			      XA_LIMIT(1, SMLX_MAX_AH), &eng->ah_next, gfp);
 	if (ret < 0)
 		return ret == -EBUSY ? -ENOMEM : ret;
 
@@ -72,7 +74,8 @@ int smlx_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
 			return ret;
 		}
 	}
-	xa_store(&eng->ah_xa, ah->ah_num, ah, GFP_KERNEL);
+	/* fills the slot reserved above: allocates nothing */
+	xa_store(&eng->ah_xa, ah->ah_num, ah, gfp);
 	return 0;
 }
 

@@ -266,9 +266,52 @@ int smlx_cq_post(struct smlx_cq *cq, const struct smlx_cqe *cqe,
 	return 0;
 }
 
+/*
+ * A CQE as a kernel client reads it.  CQEs speak ibv_wc (status and
+ * opcodes have the same values in ib_wc); the flags differ, and where a
+ * process finds the RoCE header type in sl, ib_wc has a field of its own,
+ * which ib_cm and ib_mad read to build their reply's address.
+ */
+static void smlx_cqe_to_wc(struct smlx_dev *sdev, const struct smlx_cqe *c,
+			   struct ib_wc *w)
+{
+	static const u8 net_types[] = {
+		[SMLX_NET_ROCE_V1] = RDMA_NETWORK_ROCE_V1,
+		[SMLX_NET_ROCE_V2_IPV6] = RDMA_NETWORK_IPV6,
+		[SMLX_NET_ROCE_V2_IPV4] = RDMA_NETWORK_IPV4,
+	};
+
+	memset(w, 0, sizeof(*w));
+	w->wr_id = c->wr_id;
+	w->status = c->status;
+	w->opcode = c->opcode;
+	w->vendor_err = c->vendor_err;
+	w->byte_len = c->byte_len;
+	w->ex.imm_data = c->imm_data;
+	/* no reference: a client polls only CQs of QPs it has not destroyed */
+	w->qp = xa_load(&sdev->eng.qp_xa, c->qp_num);
+	w->src_qp = c->src_qp;
+	if (c->wc_flags & SMLX_WC_GRH) {
+		w->wc_flags |= IB_WC_GRH;
+		if (c->sl < ARRAY_SIZE(net_types)) {
+			w->network_hdr_type = net_types[c->sl];
+			w->wc_flags |= IB_WC_WITH_NETWORK_HDR_TYPE;
+		}
+	} else {
+		w->sl = c->sl;
+	}
+	if (c->wc_flags & SMLX_WC_WITH_IMM)
+		w->wc_flags |= IB_WC_WITH_IMM;
+	w->pkey_index = c->pkey_index;
+	w->slid = c->slid;
+	w->dlid_path_bits = c->dlid_path_bits;
+	w->port_num = SMLX_PORT;
+}
+
 /* Kernel CQs only: user CQs are polled in userspace. */
 int smlx_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc)
 {
+	struct smlx_dev *sdev = to_sdev(ibcq->device);
 	struct smlx_cq *cq = to_scq(ibcq);
 	struct smlx_queue *q = cq->queue;
 	unsigned long irqflags;
@@ -278,27 +321,11 @@ int smlx_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc)
 	if (!q->mmap) {
 		u32 cons = q->ring->consumer;
 
-		while (n < num_entries && cons != q->kidx) {
-			struct smlx_cqe *c = smlx_queue_slot(q, cons);
-			struct ib_wc *w = &wc[n++];
-
-			memset(w, 0, sizeof(*w));
-			w->wr_id = c->wr_id;
-			w->status = c->status;
-			w->opcode = c->opcode;
-			w->vendor_err = c->vendor_err;
-			w->byte_len = c->byte_len;
-			w->ex.imm_data = c->imm_data;
-			w->src_qp = c->src_qp;
-			w->wc_flags = c->wc_flags;
-			w->pkey_index = c->pkey_index;
-			w->slid = c->slid;
-			w->sl = c->sl;
-			w->dlid_path_bits = c->dlid_path_bits;
-			w->port_num = SMLX_PORT;
-			cons++;
-		}
-		q->ring->consumer = cons;
+		while (n < num_entries && cons != q->kidx)
+			smlx_cqe_to_wc(sdev, smlx_queue_slot(q, cons++),
+				       &wc[n++]);
+		/* the slots are read before the engine may reuse them */
+		smp_store_release(&q->ring->consumer, cons);
 	}
 	spin_unlock_irqrestore(&cq->lock, irqflags);
 	return n;

@@ -291,6 +291,13 @@ struct smlx_qp {
 	bool sq_sig_all;
 	bool dying;
 	bool is_user;
+	/*
+	 * Kernel QPs: the producer indices the kernel provider owns
+	 * (smlx_kverbs.c), and the lock of its posters.
+	 */
+	spinlock_t post_lock;
+	u32 sq_head;
+	u32 rq_head;
 
 	struct smlx_queue *sq;		/* NULL: no send queue (XRC TGT) */
 	struct smlx_queue *rq;		/* NULL: SRQ or none */
@@ -387,6 +394,18 @@ static inline struct smlx_qp *to_sqp(struct ib_qp *ibqp)
 	return container_of(ibqp, struct smlx_qp, ibqp);
 }
 
+/* The GSI QP (QP1) is a UD QP whose number and qkey ib_mad relies on. */
+static inline bool smlx_qp_is_ud(const struct smlx_qp *qp)
+{
+	return qp->ibqp.qp_type == IB_QPT_UD || qp->ibqp.qp_type == IB_QPT_GSI;
+}
+
+/* What the wire carries as the sender's transport: GSI sends UD. */
+static inline u8 smlx_qp_wire_type(const struct smlx_qp *qp)
+{
+	return smlx_qp_is_ud(qp) ? IB_QPT_UD : qp->ibqp.qp_type;
+}
+
 int smlx_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		   struct ib_udata *udata);
 int smlx_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
@@ -400,6 +419,10 @@ int smlx_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		   const struct ib_send_wr **bad_wr);
 int smlx_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 		   const struct ib_recv_wr **bad_wr);
+int smlx_kernel_post_send(struct smlx_qp *qp, const struct ib_send_wr *wr,
+			  const struct ib_send_wr **bad_wr);
+int smlx_kernel_post_recv(struct smlx_qp *qp, const struct ib_recv_wr *wr,
+			  const struct ib_recv_wr **bad_wr);
 
 struct smlx_qp *smlx_qp_get(struct smlx_dev *sdev, u32 qpn);
 void smlx_qp_put(struct smlx_qp *qp);

@@ -228,7 +228,7 @@ struct smlx_pkt *smlx_qp_new_pkt(struct smlx_qp *qp, enum smlx_pkt_op op,
 	if (!pkt)
 		return NULL;
 	pkt->op = op;
-	pkt->qpt = qp->ibqp.qp_type;
+	pkt->qpt = smlx_qp_wire_type(qp);
 	pkt->src_port = qp->sdev->eng.port.id;
 	pkt->src_qpn = qp->ibqp.qp_num;
 	pkt->dst_qpn = qp->path.dest_qpn;
@@ -611,12 +611,17 @@ static int smlx_qp_check_init(struct ib_qp_init_attr *init,
 	case IB_QPT_RC:
 	case IB_QPT_UC:
 	case IB_QPT_UD:
+	case IB_QPT_XRC_TGT:
+		break;
 	case IB_QPT_XRC_INI:
-		/* Work requests travel through rings: user QPs only. */
+		/* ib_core makes kernel XRC initiators through XRCDs: none. */
 		if (!udata)
 			return -EOPNOTSUPP;
 		break;
-	case IB_QPT_XRC_TGT:
+	case IB_QPT_GSI:
+		/* ib_mad's QP1; a process reaches it through umad only. */
+		if (udata || init->port_num != SMLX_PORT)
+			return -EINVAL;
 		break;
 	default:
 		return -EOPNOTSUPP;
@@ -736,6 +741,7 @@ int smlx_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	spin_lock_init(&qp->state_lock);
 	spin_lock_init(&qp->fault_lock);
 	spin_lock_init(&qp->inbox_lock);
+	spin_lock_init(&qp->post_lock);
 	INIT_LIST_HEAD(&qp->inbox);
 	INIT_WORK(&qp->work, smlx_qp_work);
 	timer_setup(&qp->timer, smlx_qp_timer, 0);
@@ -771,13 +777,18 @@ int smlx_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	}
 
 	/* Reserved empty: the wire must not find a half-built QP. */
-	ret = xa_alloc_cyclic(&eng->qp_xa, &qpn, NULL,
-			      XA_LIMIT(2, SMLX_MAX_QP + 1), &eng->qp_next,
-			      GFP_KERNEL);
-	if (ret < 0) {
-		ret = ret == -EBUSY ? -ENOMEM : ret;
-		goto err_free;
+	if (init->qp_type == IB_QPT_GSI) {
+		qpn = 1;
+		ret = xa_insert(&eng->qp_xa, qpn, NULL, GFP_KERNEL);
+	} else {
+		ret = xa_alloc_cyclic(&eng->qp_xa, &qpn, NULL,
+				      XA_LIMIT(2, SMLX_MAX_QP + 1),
+				      &eng->qp_next, GFP_KERNEL);
+		if (ret == -EBUSY)
+			ret = -ENOMEM;
 	}
+	if (ret < 0)
+		goto err_free;
 	ibqp->qp_num = qpn;
 
 	if (udata) {
@@ -1080,12 +1091,17 @@ int smlx_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 
 /* ------------------------------------------------------------- doorbells */
 
-/* User QPs: the provider's doorbell (wr_count 0) after it published WQEs. */
+/*
+ * User QPs: the provider's doorbell (wr_count 0) after it published WQEs.
+ * Kernel QPs: the work requests themselves (smlx_kverbs.c).
+ */
 int smlx_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		   const struct ib_send_wr **bad_wr)
 {
 	struct smlx_qp *qp = to_sqp(ibqp);
 
+	if (!qp->is_user && qp->sq)
+		return smlx_kernel_post_send(qp, wr, bad_wr);
 	if (wr || !qp->is_user || !qp->sq) {
 		*bad_wr = wr;
 		return -EOPNOTSUPP;
@@ -1110,13 +1126,15 @@ int smlx_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 	return 0;
 }
 
-/* Only used to get receives posted to an errored QP flushed. */
+/* User QPs: only used to get receives posted to an errored QP flushed. */
 int smlx_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 		   const struct ib_recv_wr **bad_wr)
 {
 	struct smlx_qp *qp = to_sqp(ibqp);
 
-	if (wr || !qp->is_user) {
+	if (!qp->is_user)
+		return smlx_kernel_post_recv(qp, wr, bad_wr);
+	if (wr) {
 		*bad_wr = wr;
 		return -EOPNOTSUPP;
 	}

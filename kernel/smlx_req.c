@@ -87,7 +87,7 @@ void smlx_req_progress_timer(struct smlx_qp *qp)
 static u8 smlx_req_check(struct smlx_qp *qp, struct smlx_send_wqe *w,
 			 struct smlx_swqe *s)
 {
-	enum ib_qp_type type = qp->ibqp.qp_type;
+	enum ib_qp_type type = smlx_qp_wire_type(qp);
 	struct smlx_sge *sge = smlx_wqe_sges(w);
 	u64 len = 0;
 	u32 i;
@@ -197,7 +197,7 @@ static int smlx_req_gather(struct smlx_qp *qp, struct smlx_send_wqe *w,
 static int smlx_req_send_one(struct smlx_qp *qp, struct smlx_send_wqe *w,
 			     struct smlx_swqe *s)
 {
-	enum ib_qp_type type = qp->ibqp.qp_type;
+	enum ib_qp_type type = smlx_qp_wire_type(qp);
 	struct smlx_fault fault;
 	struct smlx_pkt *pkt;
 	u64 off = s->sent;

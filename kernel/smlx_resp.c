@@ -17,10 +17,6 @@
 				 SMLX_MAX_SGE * sizeof(struct smlx_sge))
 #define SMLX_GRH_BYTES		40
 
-/* ibv_wc_flags, which CQEs carry. */
-#define SMLX_WC_GRH		(1 << 0)
-#define SMLX_WC_WITH_IMM	(1 << 1)
-
 static struct smlx_recv_wqe *smlx_resp_wqe(struct smlx_qp *qp)
 {
 	return qp->resp.wqe;
@@ -40,7 +36,8 @@ static bool smlx_resp_type_ok(struct smlx_qp *qp, const struct smlx_pkt *pkt)
 	case IB_QPT_RC:
 	case IB_QPT_UC:
 	case IB_QPT_UD:
-		return pkt->qpt == qp->ibqp.qp_type;
+	case IB_QPT_GSI:
+		return pkt->qpt == smlx_qp_wire_type(qp);
 	default:
 		return false;
 	}
@@ -913,7 +910,7 @@ static int __smlx_resp_packet(struct smlx_qp *qp, struct smlx_pkt *pkt)
 {
 	if (!smlx_resp_type_ok(qp, pkt))
 		return 0;
-	if (qp->ibqp.qp_type == IB_QPT_UD)
+	if (smlx_qp_is_ud(qp))
 		return smlx_resp_ud(qp, pkt);
 	/* Connected: only the far end of our path talks to us. */
 	if (!smlx_qp_from_peer(qp, pkt))

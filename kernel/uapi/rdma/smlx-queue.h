@@ -112,6 +112,12 @@ struct smlx_recv_wqe {
 	__u32 reserved;
 };
 
+/* CQE wc_flags: the values of enum ibv_wc_flags. */
+enum smlx_cqe_wc_flags {
+	SMLX_WC_GRH = 1 << 0,		/* 40 bytes of RoCE header lead the data */
+	SMLX_WC_WITH_IMM = 1 << 1,
+};
+
 /* Completion entry: everything struct ibv_wc and ibv_cq_ex can report. */
 struct smlx_cqe {
 	__u64 wr_id;
