@@ -71,6 +71,42 @@ zram_swap_on() {
 	trap lib_cleanup EXIT
 }
 
+# server_client NAME SERVER_CMD... -- CLIENT_CMD...: the server in the
+# background, then its client; both must exit 0 (120 s each at most).  A
+# client that came before the server listened (its output says rejected,
+# unreachable or refused) tries again: an rdma_cm listener is no socket
+# wait_listen could see.  The client's last output stays in $pair_out.
+server_client() {
+	local name=$1 srv spid crc src try
+	local scmd=() ccmd=()
+	shift
+	while [ "$1" != -- ]; do scmd+=("$1"); shift; done
+	shift
+	ccmd=("$@")
+	pair_out=${pair_out:-$(mktemp)}
+	srv=$(mktemp)
+	timeout 120 "${scmd[@]}" >"$srv" 2>&1 &
+	spid=$!
+	for try in $(seq 1 50); do
+		timeout 120 "${ccmd[@]}" >"$pair_out" 2>&1
+		crc=$?
+		[ $crc -eq 0 ] && break
+		grep -qiE 'REJECTED|UNREACHABLE|refused|failed to connect' \
+			"$pair_out" || break
+		sleep 0.2
+	done
+	wait $spid
+	src=$?
+	echo "--- $name (server rc $src, client rc $crc, tries $try)"
+	cat "$pair_out"
+	if [ $src -ne 0 ] || [ $crc -ne 0 ]; then
+		echo "--- server:"
+		cat "$srv"
+		fail "$name"
+	fi
+	rm -f "$srv"
+}
+
 # perftest_pair TOOL ARGS...: a perftest server in the background, its
 # client to localhost, each run on the next port after $port (set by the
 # case).  (Not "perf": that would hide Linux's perf from the cases.)

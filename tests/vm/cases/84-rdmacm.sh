@@ -11,72 +11,38 @@ addr=$SMLX_IPV4
 before=$(res_counts)
 kmsg_mark
 
-# cm_pair NAME SERVER_CMD... -- CLIENT_CMD...: the server in the background,
-# then the client.  An rdma_cm listener is no socket wait_listen could see,
-# so a client the server was not ready for (rejected, unreachable) tries
-# again.  Both must exit 0; the client's output stays in $cli.
-cli=$(mktemp)
-cm_pair() {
-	local name=$1 srv spid crc src try
-	local scmd=() ccmd=()
-	shift
-	while [ "$1" != -- ]; do scmd+=("$1"); shift; done
-	shift
-	ccmd=("$@")
-	srv=$(mktemp)
-	timeout 120 "${scmd[@]}" >"$srv" 2>&1 &
-	spid=$!
-	for try in $(seq 1 50); do
-		timeout 120 "${ccmd[@]}" >"$cli" 2>&1
-		crc=$?
-		[ $crc -eq 0 ] && break
-		grep -qiE 'REJECTED|UNREACHABLE|refused|failed to connect' "$cli" ||
-			break
-		sleep 0.2
-	done
-	wait $spid
-	src=$?
-	echo "--- $name (server rc $src, client rc $crc, tries $try)"
-	cat "$cli"
-	if [ $src -ne 0 ] || [ $crc -ne 0 ]; then
-		echo "--- server:"
-		cat "$srv"
-		fail "$name"
-	fi
-	rm -f "$srv"
-}
-
 for size in 64 65000; do
 	port=$((port + 1))
-	cm_pair "rping $size B" \
+	server_client "rping $size B" \
 		rping -s -a "$addr" -p $port -C 50 -S $size -V -- \
 		rping -c -a "$addr" -p $port -C 50 -S $size -V
 done
 
 # ucmatose and udaddy listen on their fixed port (7471, 7174)
-cm_pair "ucmatose RC, 4 connections" \
+server_client "ucmatose RC, 4 connections" \
 	ucmatose -c 4 -C 50 -S 4096 -- ucmatose -s "$addr" -c 4 -C 50 -S 4096
-expect_line "$cli" "return status 0" "ucmatose"
-cm_pair "udaddy UD, 4 connections" \
+expect_line "$pair_out" "return status 0" "ucmatose"
+server_client "udaddy UD, 4 connections" \
 	udaddy -c 4 -C 50 -S 1024 -- udaddy -s "$addr" -c 4 -C 50 -S 1024
-expect_line "$cli" "return status 0" "udaddy"
+expect_line "$pair_out" "return status 0" "udaddy"
 
 port=$((port + 1))
-cm_pair "rdma_server / rdma_client" \
+server_client "rdma_server / rdma_client" \
 	rdma_server -p $port -- rdma_client -s "$addr" -p $port
-expect_line "$cli" "rdma_client: end 0" "rdma_client"
+expect_line "$pair_out" "rdma_client: end 0" "rdma_client"
 
 for tool in ib_send_bw ib_write_bw ib_read_lat; do
 	port=$((port + 1))
-	cm_pair "$tool -R" \
+	server_client "$tool -R" \
 		"$tool" -d "$SMLX_DEV" -R -p $port -n 500 -- \
 		"$tool" -d "$SMLX_DEV" -R -p $port -n 500 "$addr"
 done
 
-timeout 30 mckey -m 239.1.1.1 -b "$addr" -C 1 >"$cli" 2>&1
+out=$(mktemp)
+timeout 30 mckey -m 239.1.1.1 -b "$addr" -C 1 >"$out" 2>&1
 echo "--- mckey"
-cat "$cli"
-expect_line "$cli" "RDMA_CM_EVENT_MULTICAST_ERROR" "mckey: a join that cannot work must fail"
+cat "$out"
+expect_line "$out" "RDMA_CM_EVENT_MULTICAST_ERROR" "mckey: a join that cannot work must fail"
 
 expect_kmsg_clean
 wait_no_leak 10 "$before"

@@ -20,24 +20,12 @@ for ep in msg rdm; do
 	for mode in msg tagged; do
 		[ $ep = msg ] && [ $mode = tagged ] && continue
 		port=$((port + 1))
-		srv=$(mktemp)
-		timeout 120 fi_pingpong -p verbs -d "$SMLX_DEV" -e $ep -m $mode \
-			-c -I 100 -B $port >"$srv" 2>&1 &
-		pid=$!
-		wait_listen $port || echo "no fi_pingpong server on $port"
-		timeout 120 fi_pingpong -p verbs -d "$SMLX_DEV" -e $ep -m $mode \
-			-c -I 100 -P $port "$SMLX_IPV4" >"$out" 2>&1
-		crc=$?
-		wait $pid
-		src=$?
-		echo "--- fi_pingpong -e $ep -m $mode (server rc $src, client rc $crc)"
-		cat "$out"
-		if [ $src -ne 0 ] || [ $crc -ne 0 ]; then
-			cat "$srv"
-			fail "fi_pingpong -e $ep -m $mode"
-		fi
-		expect_line "$out" "^1m +100 +=100" "fi_pingpong -e $ep: no 1 MiB row"
-		rm -f "$srv"
+		server_client "fi_pingpong -e $ep -m $mode" \
+			fi_pingpong -p verbs -d "$SMLX_DEV" -e $ep -m $mode \
+				-c -I 100 -B $port -- \
+			fi_pingpong -p verbs -d "$SMLX_DEV" -e $ep -m $mode \
+				-c -I 100 -P $port "$SMLX_IPV4"
+		expect_line "$pair_out" "^1m +100 +=100" "fi_pingpong -e $ep: no 1 MiB row"
 	done
 done
 
