@@ -89,6 +89,22 @@ static int smlx_mr_publish(struct smlx_dev *sdev, struct smlx_mr *mr)
 	return 0;
 }
 
+/* A new MR of @ibpd, not yet published: no one can find it by key. */
+static struct smlx_mr *smlx_mr_alloc(struct ib_pd *ibpd, int access)
+{
+	struct smlx_mr *mr = kzalloc(sizeof(*mr), GFP_KERNEL);
+
+	if (!mr)
+		return NULL;
+	/* ib_core sets these too, but only after the key is already live. */
+	mr->ibmr.device = ibpd->device;
+	mr->ibmr.pd = ibpd;
+	mr->access = access;
+	refcount_set(&mr->users, 1);
+	init_completion(&mr->drained);
+	return mr;
+}
+
 /* Fills the page table of a pinned MR from its umem's scatterlist. */
 static int smlx_pinned_mr_map(struct smlx_mr *mr)
 {
@@ -151,18 +167,12 @@ struct ib_mr *smlx_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 			return ERR_PTR(ret);
 	}
 
-	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
+	mr = smlx_mr_alloc(ibpd, access);
 	if (!mr)
 		return ERR_PTR(-ENOMEM);
-	/* ib_core sets these too, but only after the key is already live. */
-	mr->ibmr.device = ibpd->device;
-	mr->ibmr.pd = ibpd;
-	mr->access = access;
 	mr->user_va = start;
 	mr->iova = iova;
 	mr->length = length;
-	refcount_set(&mr->users, 1);
-	init_completion(&mr->drained);
 
 	if (smlx_mr_is_implicit(start, length)) {
 		mr->kind = SMLX_MR_IMPLICIT;
@@ -228,16 +238,11 @@ struct ib_mr *smlx_get_dma_mr(struct ib_pd *ibpd, int access)
 	if (access & (IB_ACCESS_ON_DEMAND | IB_ACCESS_HUGETLB))
 		return ERR_PTR(-EINVAL);
 
-	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
+	mr = smlx_mr_alloc(ibpd, access);
 	if (!mr)
 		return ERR_PTR(-ENOMEM);
-	mr->ibmr.device = ibpd->device;
-	mr->ibmr.pd = ibpd;
 	mr->kind = SMLX_MR_DMA;
-	mr->access = access;
 	mr->length = U64_MAX;
-	refcount_set(&mr->users, 1);
-	init_completion(&mr->drained);
 
 	ret = smlx_mr_publish(sdev, mr);
 	if (ret) {
