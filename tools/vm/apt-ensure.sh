@@ -22,11 +22,11 @@ SMLX_VM_PACKAGES=(
 )
 
 # The applications the VM tests run on smlx (docs/applications.md), and the
-# headers our own UCP and MPI test programs build against.
+# headers our own UCP, MPI and rdma_cm test programs build against.
 SMLX_APP_PACKAGES=(
 	ucx-utils libucx-dev
 	openmpi-bin libopenmpi-dev
-	rdmacm-utils libfabric-bin
+	rdmacm-utils librdmacm-dev libfabric-bin
 )
 
 # apt_progress: reads apt-get's APT::Status-Fd lines ("dlstatus:N:PCT:what",

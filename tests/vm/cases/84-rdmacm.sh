@@ -2,8 +2,9 @@
 # so Debian's rdmacm-utils and perftest connect through the kernel's
 # rdma_cm, client and server in one guest.  rping checks every byte of its
 # ping data (-V); ucmatose (RC) and udaddy (UD, SIDR) check completions
-# and lengths; rdma_server/rdma_client run librdmacm's rdma_verbs API.
-# Multicast is not supported: mckey must end in a join error.
+# and lengths; rdma_server/rdma_client run librdmacm's rdma_verbs API;
+# rdmacm_odp (ours) connects with every MR ODP and checks every byte and
+# the faults.  Multicast is not supported: mckey must end in a join error.
 # case-timeout: 600
 . "$(dirname "$0")/../lib.sh"
 port=13800
@@ -37,6 +38,10 @@ for tool in ib_send_bw ib_write_bw ib_read_lat; do
 		"$tool" -d "$SMLX_DEV" -R -p $port -n 500 -- \
 		"$tool" -d "$SMLX_DEV" -R -p $port -n 500 "$addr"
 done
+
+port=$((port + 1))
+echo "--- rdmacm_odp: an rdma_cm connection over ODP MRs"
+timeout 120 "$SMLX_TESTBIN/rdmacm_odp" "$addr" $port || fail "rdmacm_odp"
 
 out=$(mktemp)
 timeout 30 mckey -m 239.1.1.1 -b "$addr" -C 1 >"$out" 2>&1
