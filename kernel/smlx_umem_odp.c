@@ -665,6 +665,26 @@ static int smlx_odp_publish(struct smlx_umem_odp *odp, u64 start,
 	return 0;
 }
 
+/*
+ * A walk an invalidation raced goes again over half as much, one page of
+ * the umem at least, from the same start: under a storm of migrations a
+ * walk over a whole leaf can collide every time, for as long as the storm
+ * lasts, while the QP waits for the page at its start and the requester of
+ * a READ that QP answers runs out of retries.  The caller maps the rest
+ * with its next call.
+ */
+static void smlx_odp_walk_shrink(const struct smlx_umem_odp *odp,
+				 struct hmm_range *range, u64 *end,
+				 unsigned long *npages)
+{
+	u64 unit = 1ULL << odp->page_shift;
+	u64 len = max(ALIGN((*end - range->start) / 2, unit), unit);
+
+	*end = range->start + len;
+	range->end = *end;
+	*npages = len >> PAGE_SHIFT;
+}
+
 /**
  * smlx_umem_odp_map_and_lock - mirror part of a range and lock the umem
  * @odp: an explicit ODP umem or an implicit child
@@ -676,7 +696,8 @@ static int smlx_odp_publish(struct smlx_umem_odp *odp, u64 start,
  *	  gives up at the first invalidation that races the walk
  *
  * Works on the pages from ALIGN_DOWN(@user_va, 1 << page_shift) on, at
- * most one leaf (2 MiB) per call.  On success returns how many pages it
+ * most one leaf (2 MiB) per call, fewer after walks that invalidations
+ * raced.  On success returns how many pages it
  * handled, with umem_mutex held: the entries stay valid until the caller
  * unlocks.  With SMLX_UMEM_ODP_FAULT every handled page is present
  * afterwards (writable if WRITE was asked); a snapshot may leave holes.  On error returns a
@@ -762,8 +783,10 @@ int smlx_umem_odp_map_and_lock(struct smlx_umem_odp *odp, u64 user_va,
 		 * the mm down, which invalidates, which takes umem_mutex.
 		 */
 		mmput(odp->mm);
-		if (ret == -EBUSY && time_before(jiffies, timeout))
+		if (ret == -EBUSY && time_before(jiffies, timeout)) {
+			smlx_odp_walk_shrink(odp, &range, &end, &npages);
 			continue;
+		}
 		if (ret)
 			goto out_free;
 
@@ -793,6 +816,7 @@ int smlx_umem_odp_map_and_lock(struct smlx_umem_odp *odp, u64 user_va,
 			ret = -EBUSY;
 			goto out_free;
 		}
+		smlx_odp_walk_shrink(odp, &range, &end, &npages);
 	}
 
 	ret = any ? smlx_odp_publish(odp, start, pfns, npages) : 0;
