@@ -42,7 +42,8 @@ struct smlx_odp_fault_work {
  * Maps what follows a resolved fault of @done bytes: the rest of the
  * message (@ahead), and at least SMLX_ODP_FAULT_AHEAD_BYTES in all, up to
  * SMLX_ODP_FAULT_MAX_BYTES and within the MR.  Best effort: the memory past
- * the fault may legitimately be absent or forbidden.
+ * the fault may legitimately be absent or forbidden.  Its QP runs again
+ * already.
  */
 static void smlx_odp_read_ahead(const struct smlx_odp_target *t, u64 iova,
 				u64 done, u64 ahead, unsigned int flags,
@@ -57,24 +58,31 @@ static void smlx_odp_read_ahead(const struct smlx_odp_target *t, u64 iova,
 		return;
 	length = min3(ahead, SMLX_ODP_FAULT_MAX_BYTES - done, end - iova);
 	/*
-	 * Once: the QP waits for this, and a read-ahead that races an
-	 * invalidation may take a second of retries, long enough for the
-	 * requester of a READ this responder stalls on to run out of them.
+	 * Once: the next fault of this context waits behind us, and a
+	 * read-ahead that races an invalidation may take a second of retries.
 	 */
 	smlx_odp_map_range(t, iova, length, flags | SMLX_ODP_MAP_ONCE, pages);
 }
 
-/* Resolves @f in the worker: 0, or why the access must fail. */
+/*
+ * Resolves @f in the worker: 0, or why the access must fail.  On 0 with
+ * @t set up (*@held), the caller resumes the QP first and then reads ahead
+ * (smlx_odp_fault_ahead()): the QP goes on with what it faulted for while
+ * the rest is mapped, so a slow read-ahead (a walk under a migration storm
+ * can take seconds) never stalls a responder that a READ's requester is
+ * timing.
+ */
 static int smlx_odp_resolve(struct smlx_dev *sdev, const struct smlx_fault *f,
-			    struct smlx_odp_queue *q)
+			    struct smlx_odp_queue *q,
+			    struct smlx_odp_target *t, bool *held)
 {
-	struct smlx_odp_target t;
 	unsigned long start;
 	unsigned int flags;
 	struct smlx_mr *mr;
 	u64 pages = 0, length;
 	int ret;
 
+	*held = false;
 	/* Deregistered meanwhile: the access fails as with a bad key. */
 	mr = smlx_mr_get(sdev, f->key);
 	if (!mr)
@@ -85,13 +93,13 @@ static int smlx_odp_resolve(struct smlx_dev *sdev, const struct smlx_fault *f,
 		return 0;
 	}
 	/* The umem, not the MR, is held while the fault may block. */
-	smlx_odp_target_init(&t, mr);
+	smlx_odp_target_init(t, mr);
 	smlx_mr_put(mr);
 
 	length = min_t(u64, f->length, SMLX_ODP_FAULT_MAX_BYTES);
 	flags = f->write ? SMLX_ODP_MAP_WRITE : 0;
 	start = jiffies;
-	ret = smlx_odp_map_range(&t, f->iova, length, flags, &pages);
+	ret = smlx_odp_map_range(t, f->iova, length, flags, &pages);
 	smlx_keep_longest(&q->max_map, start);
 	/*
 	 * Invalidations kept racing us: let the engine retry, it faults
@@ -99,16 +107,31 @@ static int smlx_odp_resolve(struct smlx_dev *sdev, const struct smlx_fault *f,
 	 */
 	if (ret == -EBUSY)
 		ret = 0;
-	if (!ret) {
-		start = jiffies;
-		smlx_odp_read_ahead(&t, f->iova + length, length,
-				    f->length - length + f->ahead, flags, &pages);
-		smlx_keep_longest(&q->max_ahead, start);
-		smlx_odp_count(t.odp, SMLX_ODP_PAGE_FAULTS, pages);
-		smlx_odp_count(t.odp, SMLX_ODP_PAGE_FAULTS_HANDLED, 1);
+	if (ret) {
+		smlx_odp_target_fini(t);
+		return ret;
 	}
-	smlx_odp_target_fini(&t);
-	return ret;
+	smlx_odp_count(t->odp, SMLX_ODP_PAGE_FAULTS, pages);
+	smlx_odp_count(t->odp, SMLX_ODP_PAGE_FAULTS_HANDLED, 1);
+	*held = true;
+	return 0;
+}
+
+/* The read-ahead of a resolved fault, after its QP was resumed. */
+static void smlx_odp_fault_ahead(const struct smlx_fault *f,
+				 struct smlx_odp_queue *q,
+				 struct smlx_odp_target *t)
+{
+	u64 length = min_t(u64, f->length, SMLX_ODP_FAULT_MAX_BYTES);
+	unsigned long start = jiffies;
+	u64 pages = 0;
+
+	smlx_odp_read_ahead(t, f->iova + length, length,
+			    f->length - length + f->ahead,
+			    f->write ? SMLX_ODP_MAP_WRITE : 0, &pages);
+	smlx_keep_longest(&q->max_ahead, start);
+	smlx_odp_count(t->odp, SMLX_ODP_PAGE_FAULTS, pages);
+	smlx_odp_target_fini(t);
 }
 
 /* The QP @pf faulted for, with a reference, if it is still there. */
@@ -153,7 +176,9 @@ static void smlx_odp_fault_run(struct smlx_odp_item *item)
 	struct smlx_odp_clocks clocks;
 	struct smlx_odp_fault_work *pf =
 		container_of(item, struct smlx_odp_fault_work, item);
+	struct smlx_odp_target t;
 	struct smlx_qp *qp;
+	bool held;
 	int status;
 
 	/* Destroyed while queued: nothing to do (a quick drain). */
@@ -164,13 +189,16 @@ static void smlx_odp_fault_run(struct smlx_odp_item *item)
 		smlx_qp_put(qp);
 		smlx_keep_longest(&pf->q->max_wait, pf->queued_at);
 		smlx_odp_clocks_read(&clocks);
-		status = smlx_odp_resolve(item->sdev, &pf->fault, pf->q);
+		status = smlx_odp_resolve(item->sdev, &pf->fault, pf->q, &t,
+					  &held);
 		smlx_odp_keep_slowest(pf->q, &clocks);
 		qp = smlx_odp_fault_qp(pf);
 		if (qp) {
 			smlx_qp_resume(qp, &pf->fault, status);
 			smlx_qp_put(qp);
 		}
+		if (held)
+			smlx_odp_fault_ahead(&pf->fault, pf->q, &t);
 	} else {
 		atomic_inc(&pf->q->orphans);
 	}
