@@ -31,6 +31,19 @@ static int smlx_kwqe_opcode(enum ib_wr_opcode op, u8 *opcode)
 	return 0;
 }
 
+/* A work request's scatter/gather list as the WQE carries it. */
+static void smlx_ksge_copy(struct smlx_sge *sge, const struct ib_sge *sg_list,
+			   int num_sge)
+{
+	int i;
+
+	for (i = 0; i < num_sge; i++) {
+		sge[i].addr = sg_list[i].addr;
+		sge[i].length = sg_list[i].length;
+		sge[i].lkey = sg_list[i].lkey;
+	}
+}
+
 /* Builds one send WQE in @w (a free slot of @qp's SQ). */
 static int smlx_kwqe_build(struct smlx_qp *qp, const struct ib_send_wr *wr,
 			   struct smlx_send_wqe *w)
@@ -68,7 +81,7 @@ static int smlx_kwqe_build(struct smlx_qp *qp, const struct ib_send_wr *wr,
 	default:
 		break;
 	}
-	if (qp->ibqp.qp_type == IB_QPT_UD || qp->ibqp.qp_type == IB_QPT_GSI) {
+	if (smlx_qp_is_ud(qp)) {
 		w->u.ud.ah_num = to_sah(ud_wr(wr)->ah)->ah_num;
 		w->u.ud.remote_qpn = ud_wr(wr)->remote_qpn;
 		w->u.ud.remote_qkey = ud_wr(wr)->remote_qkey;
@@ -94,11 +107,7 @@ static int smlx_kwqe_build(struct smlx_qp *qp, const struct ib_send_wr *wr,
 	}
 	if (wr->num_sge < 0 || wr->num_sge > qp->max_send_sge)
 		return -EINVAL;
-	for (i = 0; i < wr->num_sge; i++) {
-		sge[i].addr = wr->sg_list[i].addr;
-		sge[i].length = wr->sg_list[i].length;
-		sge[i].lkey = wr->sg_list[i].lkey;
-	}
+	smlx_ksge_copy(sge, wr->sg_list, wr->num_sge);
 	w->num_sge = wr->num_sge;
 	w->inline_len = 0;
 	return 0;
@@ -151,7 +160,7 @@ static int smlx_kernel_post_rq(struct smlx_queue *q, u32 *head, u32 max_sge,
 			       const struct ib_recv_wr *wr,
 			       const struct ib_recv_wr **bad_wr)
 {
-	int i, ret = 0;
+	int ret = 0;
 
 	for (; wr; wr = wr->next) {
 		struct smlx_recv_wqe *r = smlx_queue_slot(q, *head);
@@ -168,11 +177,7 @@ static int smlx_kernel_post_rq(struct smlx_queue *q, u32 *head, u32 max_sge,
 		r->wr_id = wr->wr_id;
 		r->num_sge = wr->num_sge;
 		r->reserved = 0;
-		for (i = 0; i < wr->num_sge; i++) {
-			sge[i].addr = wr->sg_list[i].addr;
-			sge[i].length = wr->sg_list[i].length;
-			sge[i].lkey = wr->sg_list[i].lkey;
-		}
+		smlx_ksge_copy(sge, wr->sg_list, wr->num_sge);
 		(*head)++;
 	}
 	/* the WQEs are written before the engine may read them */
